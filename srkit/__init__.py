@@ -1,0 +1,31 @@
+"""srkit: the helper package of the super-resolution course kit.
+
+Modules (each one concern, short enough to read in one sitting):
+
+- :mod:`srkit.io` — load and save images (float32 in [0, 1], H×W×C RGB).
+- :mod:`srkit.degrade` — modcrop, MATLAB-exact bicubic ``imresize``, LR/HR pairs,
+  blur, noise and JPEG degradations.
+- :mod:`srkit.metrics` — ``rgb_to_y``, PSNR and SSIM as the papers compute them.
+- :mod:`srkit.evaluate` — per-image result tables with a mean row (pandas).
+- :mod:`srkit.data` — the bundled train/val/test photographs and user folders.
+- :mod:`srkit.download` — cached, checksum-verified downloads (DIV2K, BSDS500, …).
+- :mod:`srkit.plots` — side-by-side comparisons with zoomed crops.
+- :mod:`srkit.notebook` — the setup ritual every notebook runs first.
+
+Conventions: images are ``float32`` arrays with values in [0, 1], shaped H×W×C
+(RGB) or H×W (gray), unless a function says otherwise.
+"""
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("data", "degrade", "download", "evaluate", "io", "metrics", "notebook", "plots")
+__all__ = list(_SUBMODULES) + ["__version__"]
+
+
+def __getattr__(name):
+    """Import submodules on first use, so ``import srkit`` stays fast."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"srkit.{name}")
+    raise AttributeError(f"module 'srkit' has no attribute {name!r}")

@@ -1,0 +1,152 @@
+"""The setup ritual every notebook runs first: profile, quiet TensorFlow, seeds, devices.
+
+Nothing here is part of a lesson; it is written once so the notebooks can
+show only what they teach.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+QUICK_ENV = "SRKIT_QUICK"
+OUTPUTS_ENV = "SRKIT_OUTPUTS"
+_TF_QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def is_quick() -> bool:
+    """True when ``$SRKIT_QUICK`` asks for the quick (CI) profile: 1, true, yes or on."""
+    return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def in_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules
+
+
+@contextlib.contextmanager
+def _silenced_stderr():
+    """Send the process's file descriptor 2 to /dev/null (C++ logging included)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_tensorflow():
+    """Import TensorFlow without its start-up chatter on stderr; return the module.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` and ``TF_ENABLE_ONEDNN_OPTS=0`` (unless
+    already set) and silences the C++ messages printed before those take
+    effect (e.g. "Could not find cuda drivers" on a machine without a GPU).
+    Real errors still raise as usual.
+    """
+    for key, value in _TF_QUIET.items():
+        os.environ.setdefault(key, value)
+    with _silenced_stderr():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # CUDA initialisation logs happen here
+    return tf
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's ``random``, NumPy and (if imported) Keras/TensorFlow."""
+    random.seed(seed)
+    np.random.seed(seed)
+    if "keras" in sys.modules or "tensorflow" in sys.modules:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+
+
+def cpu_name() -> str:
+    """Processor model as the OS reports it (``/proc/cpuinfo`` on Linux)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def setup(seed: int = 42, *, tensorflow: bool = True) -> dict:
+    """Seed everything and print what this notebook runs on.
+
+    Parameters
+    ----------
+    seed : int
+        Seed for Python, NumPy and Keras.
+    tensorflow : bool
+        Import TensorFlow (quietly) and report its GPUs.
+
+    Returns
+    -------
+    dict
+        ``profile`` ("quick" or "default"), ``cpu``, ``cores``, ``gpus`` (list of
+        names) and the versions printed.
+    """
+    import srkit
+
+    info = {"profile": "quick" if is_quick() else "default", "cpu": cpu_name(),
+            "cores": os.cpu_count(), "gpus": [], "python": platform.python_version(),
+            "numpy": np.__version__, "srkit": srkit.__version__}
+    if tensorflow:
+        tf = import_tensorflow()
+        import keras
+
+        info["tensorflow"], info["keras"] = tf.__version__, keras.__version__
+        gpus = tf.config.list_physical_devices("GPU")
+        for gpu in gpus:  # take GPU memory as needed, not all at once
+            with contextlib.suppress(RuntimeError):
+                tf.config.experimental.set_memory_growth(gpu, True)
+        info["gpus"] = [tf.config.experimental.get_device_details(g).get("device_name", g.name)
+                        for g in gpus]
+    seed_everything(seed)
+    versions = ", ".join(f"{k} {info[k]}" for k in ("python", "numpy", "tensorflow", "keras", "srkit")
+                         if k in info)
+    print(f"profile: {info['profile']} (set {QUICK_ENV}=1 for the quick one)")
+    print(f"CPU: {info['cpu']}, {info['cores']} cores")
+    if tensorflow:
+        print(f"GPU: {', '.join(info['gpus']) if info['gpus'] else 'none, training runs on the CPU'}")
+    print(versions)
+    return info
+
+
+def outputs_dir() -> Path:
+    """Folder for results (CSV tables, models): ``$SRKIT_OUTPUTS`` or ``outputs/``.
+
+    ``outputs/`` is placed at the root of the kit's checkout (the folder with
+    ``pyproject.toml`` above the working directory), else in the working
+    directory. Created if missing.
+    """
+    folder = os.environ.get(OUTPUTS_ENV, "").strip()
+    if folder:
+        path = Path(folder)
+    else:
+        cwd = Path.cwd().resolve()
+        root = next((p for p in (cwd, *cwd.parents) if (p / "pyproject.toml").exists()), cwd)
+        path = root / "outputs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def best_time(fn, *args, repeats: int = 3, **kwargs) -> float:
+    """Best wall time in seconds of ``repeats`` calls of ``fn(*args, **kwargs)``."""
+    best = float("inf")
+    for _ in range(max(1, int(repeats))):
+        start = time.perf_counter()
+        fn(*args, **kwargs)
+        best = min(best, time.perf_counter() - start)
+    return best
