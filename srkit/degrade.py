@@ -15,6 +15,7 @@ uint8, rounding after each pass exactly as MATLAB does.
 from __future__ import annotations
 
 import math
+import numbers
 from functools import reduce
 
 import cv2
@@ -143,7 +144,8 @@ def _output_shape(shape, scale, output_shape):
         if h < 1 or w < 1:
             raise ValueError(f"output_shape must be positive, got {output_shape}")
         return (h, w), (h / shape[0], w / shape[1])
-    if isinstance(scale, bool) or not np.isscalar(scale) or not scale > 0 or not np.isfinite(scale):
+    if (isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not scale > 0
+            or not np.isfinite(scale)):
         raise ValueError(f"scale must be a positive number (0.5 halves, 2 doubles), got {scale!r}")
     # ceil as MATLAB, tolerant of 1/3 being stored as 0.33333333333333331
     size = tuple(int(math.ceil(n * scale - 1e-9)) for n in shape[:2])
@@ -179,7 +181,8 @@ def imresize(image, scale=None, output_shape=None, method: str = "bicubic",
     -------
     ndarray
         uint8 if the input is uint8 (rounded after each pass, like MATLAB),
-        else float32. Rows are resized first, then columns.
+        else float32. As in MATLAB, the axis with the smaller scale is resized
+        first (rows first when the scales are equal).
 
     Examples
     --------
@@ -198,8 +201,10 @@ def imresize(image, scale=None, output_shape=None, method: str = "bicubic",
             out = out[..., None]
     else:
         out = image.astype(np.float64)
-        out = _resize_axis(out, 0, out_h, scale_h, method, antialias, uint8)
-        out = _resize_axis(out, 1, out_w, scale_w, method, antialias, uint8)
+        # MATLAB resizes the axis with the smaller scale first; rows first on a tie
+        passes = sorted([(scale_h, 0, out_h), (scale_w, 1, out_w)], key=lambda p: p[0])
+        for axis_scale, axis, length in passes:
+            out = _resize_axis(out, axis, length, axis_scale, method, antialias, uint8)
     if uint8:
         return out.astype(np.uint8)
     out = out.astype(np.float32)
@@ -209,7 +214,8 @@ def imresize(image, scale=None, output_shape=None, method: str = "bicubic",
 def modcrop(image, scale) -> np.ndarray:
     """Crop the bottom and right so that height and width are multiples of ``scale``.
 
-    ``hr[:h - h % s, :w - w % s]``, as in the SRCNN code. Works on any dtype.
+    ``hr[:h - h % s, :w - w % s]``, as in the SRCNN code. ``image`` is float in
+    [0, 1] or uint8, H×W or H×W×C; the result is a view of the same dtype.
 
     Raises
     ------
