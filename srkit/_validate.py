@@ -91,3 +91,10 @@ def to_float(image: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint8:
         return image.astype(np.float32) / np.float32(255.0)
     return image.astype(np.float32, copy=False)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """Return a checked float [0, 1] or uint8 image as uint8, rounding (not truncating)."""
+    if image.dtype == np.uint8:
+        return image
+    return np.rint(image.astype(np.float64) * 255.0).astype(np.uint8)

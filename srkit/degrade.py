@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from srkit._validate import check_image, check_scale, to_float
+from srkit._validate import check_image, check_scale, to_float, to_uint8
 
 # ---------------------------------------------------------------------------
 # Resampling kernels, written as in MATLAB's imresize.m
@@ -254,7 +254,7 @@ def make_lr(hr, scale, *, upsample: bool = False, quantize: bool = True):
         The modcropped HR, aligned with ``lr``; compare against this one.
     """
     hr = modcrop(hr, scale)
-    src = _to_uint8(hr) if quantize else to_float(hr)
+    src = to_uint8(hr) if quantize else to_float(hr)
     lr = imresize(src, 1 / scale)
     if upsample:
         return upscale(lr, hr.shape[:2], quantize=quantize), to_float(hr)
@@ -280,14 +280,8 @@ def upscale(lr, output_shape, method: str = "bicubic", *, quantize: bool = True)
     ndarray, float32 in [0, 1], ``output_shape`` (+ channels)
     """
     lr = check_image(lr)
-    src = _to_uint8(lr) if quantize else to_float(lr)
+    src = to_uint8(lr) if quantize else to_float(lr)
     return to_float(imresize(src, output_shape=output_shape, method=method))
-
-
-def _to_uint8(image):
-    if image.dtype == np.uint8:
-        return image
-    return np.rint(image * 255.0).astype(np.uint8)
 
 
 # ---------------------------------------------------------------------------
@@ -410,7 +404,7 @@ def jpeg_compress(image, quality: int = 75) -> np.ndarray:
     image = check_image(image)
     if not 1 <= int(quality) <= 100:
         raise ValueError(f"quality must be in 1..100, got {quality!r}")
-    u8 = _to_uint8(image)
+    u8 = to_uint8(image)
     color = u8.ndim == 3 and u8.shape[2] == 3
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(u8, cv2.COLOR_RGB2BGR) if color else u8,
                            [cv2.IMWRITE_JPEG_QUALITY, int(quality)])

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from srkit._validate import check_image
+from srkit._validate import check_image, to_uint8
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 """File extensions treated as images (matched case-insensitively)."""
@@ -184,8 +184,7 @@ def save_image(path, image) -> Path:
                          "gray or RGB only: drop alpha with image[..., :3]")
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[..., 0]
-    if array.dtype != np.uint8:
-        array = np.rint(array.astype(np.float64) * 255.0).astype(np.uint8)
+    array = to_uint8(array)
     path.parent.mkdir(parents=True, exist_ok=True)
     options = {"quality": 95} if fmt == "JPEG" else {}
     Image.fromarray(np.ascontiguousarray(array)).save(path, format=fmt, **options)
