@@ -8,5 +8,3 @@ default profile. Environment variables set here reach the kernels nbval starts.
 import os
 
 os.environ.setdefault("SRKIT_QUICK", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
