@@ -9,6 +9,10 @@ Modules (each one concern, short enough to read in one sitting):
 - :mod:`srkit.evaluate` — per-image result tables with a mean row (pandas).
 - :mod:`srkit.data` — the bundled train/val/test photographs and user folders.
 - :mod:`srkit.download` — cached, checksum-verified downloads (DIV2K, BSDS500, …).
+- :mod:`srkit.color` — BT.601 YCbCr (MATLAB's), to restore Y and keep the colour.
+- :mod:`srkit.patches` — aligned LR/HR training patches as a ``tf.data`` pipeline.
+- :mod:`srkit.tiles` — tiled inference, identical to whole-image inference.
+- :mod:`srkit.train` — ``tf.distribute`` strategy, PSNR metric, resumable ``fit``.
 - :mod:`srkit.plots` — side-by-side comparisons with zoomed crops.
 - :mod:`srkit.notebook` — the setup ritual every notebook runs first.
 
@@ -18,7 +22,8 @@ Conventions: images are ``float32`` arrays with values in [0, 1], shaped H×W×C
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("data", "degrade", "download", "evaluate", "io", "metrics", "notebook", "plots")
+_SUBMODULES = ("color", "data", "degrade", "download", "evaluate", "io", "metrics", "notebook",
+               "patches", "plots", "tiles", "train")
 __all__ = list(_SUBMODULES) + ["__version__"]
 
 

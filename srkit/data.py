@@ -171,3 +171,34 @@ def _check_split(split: str) -> str:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
     return split
+
+
+def assert_disjoint(train, test) -> None:
+    """Raise if an image of ``test`` is also in ``train`` (same name or same pixels).
+
+    Parameters
+    ----------
+    train, test : list of (name, ndarray)
+        As returned by :func:`load_split` or :func:`eval_images`. Pixels are
+        compared after conversion to 8 bits, so a copy saved under another
+        name or format (PNG, lossless) is caught too.
+
+    Raises
+    ------
+    ValueError
+        Naming the test images found in the training data: evaluating on them
+        would measure memory, not generalisation.
+    """
+    import numpy as np
+
+    from srkit._validate import check_image, to_uint8
+
+    def digest(image):
+        return hashlib.sha256(np.ascontiguousarray(to_uint8(check_image(image))).tobytes()).hexdigest()
+
+    train_names = {name for name, _ in train}
+    train_digests = {digest(image) for _, image in train}
+    leaked = [name for name, image in test if name in train_names or digest(image) in train_digests]
+    if leaked:
+        raise ValueError(f"test images also in the training data: {', '.join(leaked)}. "
+                         "Remove them from one side; a model scores best on what it saw.")

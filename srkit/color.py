@@ -1,0 +1,67 @@
+"""BT.601 YCbCr as MATLAB's ``rgb2ycbcr``/``ycbcr2rgb`` (studio range), in [0, 1] units.
+
+Models such as SRCNN restore only the luma Y; the chroma is taken from the
+bicubic image (the eye is far less sensitive to colour detail). These two
+functions split an image into Y, Cb, Cr and put it back together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from srkit._validate import check_image
+
+# MATLAB's rgb2ycbcr for RGB in [0, 1]: offsets 16/128/128 and this matrix, /255
+_MATRIX = np.array([[65.481, 128.553, 24.966],
+                    [-37.797, -74.203, 112.0],
+                    [112.0, -93.786, -18.214]]) / 255.0
+_OFFSET = np.array([16.0, 128.0, 128.0]) / 255.0
+
+
+def rgb_to_ycbcr(image) -> np.ndarray:
+    """RGB → Y, Cb, Cr (ITU-R BT.601 studio range, as MATLAB), divided by 255.
+
+    Parameters
+    ----------
+    image : ndarray, H×W×3, float in [0, 1] or uint8
+
+    Returns
+    -------
+    ndarray, float64, H×W×3
+        Y in [16/255, 235/255], Cb and Cr in [16/255, 240/255]. Channel 0
+        equals :func:`srkit.metrics.rgb_to_y`.
+    """
+    image = check_image(image)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"rgb_to_ycbcr needs an H×W×3 RGB image, got shape {image.shape}")
+    rgb = image.astype(np.float64) / (255.0 if image.dtype == np.uint8 else 1.0)
+    return rgb @ _MATRIX.T + _OFFSET
+
+
+def ycbcr_to_rgb(ycbcr) -> np.ndarray:
+    """Inverse of :func:`rgb_to_ycbcr`: H×W×3 YCbCr (/255) → float32 RGB clipped to [0, 1]."""
+    ycbcr = np.asarray(ycbcr, dtype=np.float64)
+    if ycbcr.ndim != 3 or ycbcr.shape[2] != 3:
+        raise ValueError(f"ycbcr_to_rgb needs an H×W×3 array, got shape {ycbcr.shape}")
+    rgb = (ycbcr - _OFFSET) @ np.linalg.inv(_MATRIX).T
+    return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+
+
+def replace_luma(rgb, y) -> np.ndarray:
+    """Put a restored luma ``y`` (H×W, Y/255 as above) into ``rgb``'s colour.
+
+    Parameters
+    ----------
+    rgb : ndarray, H×W×3 float in [0, 1] or uint8
+        Usually the bicubic upscale, which supplies Cb and Cr.
+    y : ndarray, H×W (or H×W×1)
+        The model's Y, e.g. SRCNN's output.
+
+    Returns
+    -------
+    ndarray, float32, H×W×3 RGB in [0, 1]
+    """
+    ycbcr = rgb_to_ycbcr(rgb)
+    y = np.asarray(y, dtype=np.float64).reshape(ycbcr.shape[:2])
+    ycbcr[..., 0] = y
+    return ycbcr_to_rgb(ycbcr)
