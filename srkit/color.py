@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from srkit._validate import check_image
+from srkit.metrics import _Y_OFFSET, _Y_WEIGHTS
 
-# MATLAB's rgb2ycbcr for RGB in [0, 1]: offsets 16/128/128 and this matrix, /255
-_MATRIX = np.array([[65.481, 128.553, 24.966],
-                    [-37.797, -74.203, 112.0],
-                    [112.0, -93.786, -18.214]]) / 255.0
-_OFFSET = np.array([16.0, 128.0, 128.0]) / 255.0
+# MATLAB's rgb2ycbcr for RGB in [0, 1]: the luma row is the one srkit.metrics measures with
+_MATRIX = np.vstack([_Y_WEIGHTS, np.array([[-37.797, -74.203, 112.0],
+                                           [112.0, -93.786, -18.214]]) / 255.0])
+_OFFSET = np.array([_Y_OFFSET, 128.0 / 255.0, 128.0 / 255.0])
 
 
 def rgb_to_ycbcr(image) -> np.ndarray:
