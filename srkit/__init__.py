@@ -13,6 +13,8 @@ Modules (each one concern, short enough to read in one sitting):
 - :mod:`srkit.patches` — aligned LR/HR training patches as a ``tf.data`` pipeline.
 - :mod:`srkit.tiles` — tiled inference, identical to whole-image inference.
 - :mod:`srkit.train` — ``tf.distribute`` strategy, PSNR metric, resumable ``fit``.
+- :mod:`srkit.restoration` — blur kinds, Wiener/Richardson–Lucy/unsharp baselines, error %.
+- :mod:`srkit.gan` — perceptual (VGG19) features, a collapse guard, sample grids.
 - :mod:`srkit.plots` — side-by-side comparisons with zoomed crops.
 - :mod:`srkit.notebook` — the setup ritual every notebook runs first.
 
@@ -22,8 +24,8 @@ Conventions: images are ``float32`` arrays with values in [0, 1], shaped H×W×C
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("color", "data", "degrade", "download", "evaluate", "io", "metrics", "notebook",
-               "patches", "plots", "tiles", "train")
+_SUBMODULES = ("color", "data", "degrade", "download", "evaluate", "gan", "io", "metrics", "notebook",
+               "patches", "plots", "restoration", "tiles", "train")
 __all__ = list(_SUBMODULES) + ["__version__"]
 
 

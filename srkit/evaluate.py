@@ -73,6 +73,46 @@ def summarize(table: pd.DataFrame, by=("method", "scale")) -> pd.DataFrame:
     return out
 
 
+def per_image(table: pd.DataFrame, baseline: str | None = None, by: str = "method",
+              metrics_: tuple = ("psnr", "ssim")) -> pd.DataFrame:
+    """One row per image, one column per method and metric, gains over ``baseline``, a mean row.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table as returned by :func:`evaluate` (columns ``by``, ``image``,
+        ``psnr``, ``ssim``), for one scale; ``"mean"`` rows are ignored.
+    baseline : str, optional
+        Method to subtract: adds columns ``("psnr gain", method)`` with each other
+        method's PSNR minus the baseline's, image by image.
+    by : str
+        Column naming the methods.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``image`` (in the table's order) plus ``"mean"``, the mean of the
+        per-image values; columns ``(metric, method)`` with methods in the
+        table's order.
+    """
+    rows = table[table["image"] != "mean"]
+    if rows.duplicated(["image", by]).any():
+        raise ValueError("several rows per image and method: filter the table to one scale first")
+    methods = list(dict.fromkeys(rows[by]))
+    images = list(dict.fromkeys(rows["image"]))
+    wide = rows.pivot(index="image", columns=by, values=list(metrics_))
+    wide = wide.reindex(index=images, columns=pd.MultiIndex.from_product([list(metrics_), methods]))
+    if baseline is not None:
+        if baseline not in methods:
+            raise ValueError(f"baseline {baseline!r} not among the methods {methods}")
+        for method in methods:
+            if method != baseline:
+                wide[("psnr gain", method)] = wide[("psnr", method)] - wide[("psnr", baseline)]
+    wide.loc["mean"] = wide.mean()
+    wide.columns.names = ["", by]
+    return wide
+
+
 def improved_share(table: pd.DataFrame, baseline: str, method: str, metric: str = "psnr",
                    by: str = "method") -> float:
     """Share of images (0–1) on which ``method`` scores higher than ``baseline``."""

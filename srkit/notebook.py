@@ -66,6 +66,29 @@ def import_tensorflow():
     return tf
 
 
+def absorb_one_time_notices() -> None:
+    """Trigger TensorFlow's known one-time C++ notices once, with stderr silenced.
+
+    On CPUs without the full AVX-512 set, TensorFlow's oneDNN build logs
+    "oneDNN supports DT_INT32 only on platforms with AVX-512. Falling back to
+    the default Eigen-based implementation" (at ERROR level, so
+    ``TF_CPP_MIN_LOG_LEVEL=2`` keeps it) the first time a graph trains a
+    convolution followed by nearest-neighbour upsampling (``UpSampling2D``, as
+    in the autoencoder of notebook 03). It is harmless and printed once per
+    process: a one-step fit of a tiny such model here absorbs it, so it does
+    not land in a notebook's training output. Real errors are not affected.
+    """
+    import keras
+
+    with _silenced_stderr():
+        inputs = keras.Input((None, None, 1))
+        x = keras.layers.Conv2D(2, 3, padding="same")(inputs)
+        tiny = keras.Model(inputs, keras.layers.UpSampling2D()(x))
+        tiny.compile("sgd", "mse")
+        tiny.fit(np.zeros((1, 4, 4, 1), np.float32), np.zeros((1, 8, 8, 2), np.float32), verbose=0)
+        keras.backend.clear_session()
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python's ``random``, NumPy and (if imported) Keras/TensorFlow."""
     random.seed(seed)
@@ -115,6 +138,7 @@ def setup(seed: int = 42, *, tensorflow: bool = True) -> dict:
         for gpu in gpus:  # take GPU memory as needed, not all at once
             with contextlib.suppress(RuntimeError):
                 tf.config.experimental.set_memory_growth(gpu, True)
+        absorb_one_time_notices()
         info["gpus"] = [tf.config.experimental.get_device_details(g).get("device_name", g.name)
                         for g in gpus]
     seed_everything(seed)

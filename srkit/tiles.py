@@ -73,16 +73,22 @@ def receptive_radius(model, channels: int | None = None, *, probe: int = 64, tri
     channels = channels or int(model.input_shape[-1])
     scale = _output_scale(model, channels)
     rng = np.random.default_rng(seed)
+
+    # Traced, not eager: eager max-pooling gradients make oneDNN print a fallback
+    # notice on stderr (harmless, but it would land in the notebooks' outputs).
+    @tf.function(reduce_retracing=True)
+    def centre_gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = model(x, training=False)
+            value = tf.reduce_sum(y[0, tf.shape(y)[1] // 2, tf.shape(y)[2] // 2, :])
+        return tape.gradient(value, x)
+
     while True:
         support = np.zeros((probe, probe), bool)
         for _ in range(trials):
             x = tf.constant(rng.uniform(0, 1, (1, probe, probe, channels)).astype(np.float32))
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                y = model(x, training=False)
-                centre = y[0, probe * scale // 2, probe * scale // 2, :]
-                value = tf.reduce_sum(centre)
-            grad = tape.gradient(value, x)
+            grad = centre_gradient(x)
             support |= np.any(np.abs(grad[0].numpy()) > 0, axis=-1)
         rows, cols = np.nonzero(support)
         if rows.size == 0:
@@ -185,7 +191,11 @@ def _compiled(model, channels: int):
     cache = _COMPILED.setdefault(model, {})
     if key not in cache:
         spec = tf.TensorSpec([None, None, None, channels], tf.float32)
-        cache[key] = tf.function(lambda t: model(t, training=False), input_signature=[spec])
+
+        def infer(t):
+            return model(t, training=False)
+
+        cache[key] = tf.function(infer, input_signature=[spec])
     return cache[key]
 
 
@@ -194,4 +204,67 @@ def predict_whole(model, image) -> np.ndarray:
     x = np.asarray(image, dtype=np.float32)
     squeeze = x.ndim == 2
     out = np.asarray(model(x[None, ..., None] if squeeze else x[None], training=False))[0]
+    return out[..., 0] if squeeze and out.shape[-1] == 1 else out
+
+
+def predict_image(model, image, *, tile: int = 256, multiple: int = 1, radius: int | None = None,
+                  batch_size: int = 4, quantize: bool = True) -> np.ndarray:
+    """Restore a whole image: mirror its borders, run the model tile by tile, crop, clip.
+
+    The same step for every fully convolutional model of the course (SRCNN and the
+    autoencoder on the bicubic-upscaled Y channel, SRResNet on the small RGB image,
+    the deblurring network on gray images):
+
+    1. pad the input by its mirror image (``np.pad(mode="symmetric")``) by ``radius``
+       pixels, rounded up to ``multiple``, and to a multiple of ``multiple`` on each
+       side, so no kept output pixel sees the network's zero padding;
+    2. :func:`predict_tiled` (memory bounded by ``tile``);
+    3. crop the padding (times the model's upscaling factor) and clip to [0, 1];
+    4. round to 8-bit steps as a saved image would be (``quantize``).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Fully convolutional, input ``B×h×w×C``, output ``B×(s·h)×(s·w)×C'``.
+    image : ndarray, H×W×C or H×W, float in [0, 1]
+        The model's input (a gray image or one channel may be 2-D).
+    tile : int
+        Window side in input pixels for :func:`predict_tiled`.
+    multiple : int
+        Total stride of models that downsample inside (2 per pooling layer):
+        inputs and tile positions are kept at multiples of it.
+    radius : int, optional
+        Receptive radius; measured with :func:`receptive_radius` when None.
+    batch_size : int
+        Tiles per model call.
+    quantize : bool
+        Round the output to multiples of 1/255.
+
+    Returns
+    -------
+    ndarray, float32 in [0, 1]
+        ``(s·H)×(s·W)×C'``, 2-D when the input was 2-D and C' = 1.
+    """
+    x = np.asarray(image, dtype=np.float32)
+    squeeze = x.ndim == 2
+    if squeeze:
+        x = x[..., None]
+    if x.ndim != 3:
+        raise ValueError(f"image must be H×W×C or H×W, got shape {x.shape}")
+    multiple = max(1, int(multiple))
+    if radius is None:
+        radius = receptive_radius(model, x.shape[2])
+    pad = -(-int(radius) // multiple) * multiple
+    h, w = x.shape[:2]
+    extra_h, extra_w = (-(h + 2 * pad)) % multiple, (-(w + 2 * pad)) % multiple
+    padded = np.pad(x, ((pad, pad + extra_h), (pad, pad + extra_w), (0, 0)), mode="symmetric")
+    tile = max(int(tile), 2 * pad + 2 * multiple)
+    tile -= tile % multiple
+    out = predict_tiled(model, padded, tile=tile, overlap=radius, batch_size=batch_size,
+                        multiple=multiple)
+    s = out.shape[0] // padded.shape[0]
+    out = np.clip(out[pad * s:(pad + h) * s, pad * s:(pad + w) * s], 0.0, 1.0)
+    if quantize:
+        out = np.round(out * 255.0) / 255.0
+    out = out.astype(np.float32)
     return out[..., 0] if squeeze and out.shape[-1] == 1 else out

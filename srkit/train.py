@@ -8,6 +8,8 @@
 - :func:`fit` — ``model.fit`` that survives a restarted kernel: it backs up
   weights, optimizer state and the epoch after every epoch and continues
   from there when run again; it keeps the whole history in a CSV file.
+- :class:`TrainingCheckpoint` — the same for several networks and optimizers
+  (a GAN): ``fit(..., state={...})``.
 - :class:`TimeBudget`, :class:`EpochLog` — stop after a wall-clock budget;
   print one short line every few epochs.
 """
@@ -196,7 +198,7 @@ def _fmt(value) -> str:
 
 def fit(model, data, *, epochs: int, run_dir, steps_per_epoch: int | None = None,
         validation_data=None, validation_steps: int | None = None, callbacks=(),
-        log_every: int = 1, restart: bool = False) -> pd.DataFrame:
+        log_every: int = 1, restart: bool = False, state: dict | None = None) -> pd.DataFrame:
     """``model.fit`` that resumes after an interruption; returns the whole history.
 
     After every epoch the weights, the optimizer state and the epoch number
@@ -224,6 +226,13 @@ def fit(model, data, *, epochs: int, run_dir, steps_per_epoch: int | None = None
         Print a line every this many epochs (0: print nothing).
     restart : bool
         Ignore (delete) a backup and history from an earlier run.
+    state : dict, optional
+        For models with their own ``train_step`` and several networks and
+        optimizers (a GAN): the objects to save and restore, by name, e.g.
+        ``{"generator": g, "discriminator": d, "g_optimizer": go, "d_optimizer": do}``.
+        They are checkpointed with :class:`TrainingCheckpoint` in
+        ``run_dir/checkpoints`` instead of Keras' ``BackupAndRestore`` (which
+        knows only ``model.optimizer``). Optimizers must be built.
 
     Returns
     -------
@@ -233,7 +242,8 @@ def fit(model, data, *, epochs: int, run_dir, steps_per_epoch: int | None = None
         included.
     """
     run_dir = Path(run_dir)
-    backup_dir, history_csv = run_dir / "backup", run_dir / "history.csv"
+    backup_dir = run_dir / ("checkpoints" if state else "backup")
+    history_csv = run_dir / "history.csv"
     if restart:
         shutil.rmtree(backup_dir, ignore_errors=True)
         history_csv.unlink(missing_ok=True)
@@ -242,17 +252,95 @@ def fit(model, data, *, epochs: int, run_dir, steps_per_epoch: int | None = None
         history_csv.unlink(missing_ok=True)  # stale curves of a finished run
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    timer = _EpochTimer()
-    cbs = [keras.callbacks.BackupAndRestore(str(backup_dir)), timer,
-           keras.callbacks.CSVLogger(str(history_csv), append=True), *callbacks]
+    initial_epoch = 0
+    if state:
+        saver = TrainingCheckpoint(backup_dir, epochs=epochs, **state)
+        initial_epoch = saver.restore()
+        if initial_epoch:
+            print(f"resuming from the checkpoint of epoch {initial_epoch} in {backup_dir}")
+    else:
+        saver = keras.callbacks.BackupAndRestore(str(backup_dir))
+    cbs = [saver, _EpochTimer(), keras.callbacks.CSVLogger(str(history_csv), append=True),
+           *callbacks]
     if log_every:
         cbs.append(EpochLog(log_every))
-    model.fit(data, epochs=epochs, steps_per_epoch=steps_per_epoch,
-              validation_data=validation_data, validation_steps=validation_steps,
-              callbacks=cbs, verbose=0, shuffle=False)
+    if initial_epoch < epochs:
+        model.fit(data, epochs=epochs, initial_epoch=initial_epoch,
+                  steps_per_epoch=steps_per_epoch, validation_data=validation_data,
+                  validation_steps=validation_steps, callbacks=cbs, verbose=0, shuffle=False)
+    if not history_csv.exists():
+        raise RuntimeError(f"no training history in {run_dir}: delete the folder and train again")
     history = pd.read_csv(history_csv)
     history["epoch"] = history["epoch"] + 1
     return history.drop_duplicates("epoch", keep="last").reset_index(drop=True)
+
+
+class TrainingCheckpoint(keras.callbacks.Callback):
+    """Keras callback: checkpoint named networks and optimizers every epoch, resume from them.
+
+    ``model.fit``'s own ``BackupAndRestore`` saves one model and its one
+    optimizer. A GAN has two networks and two optimizers (their moment
+    estimates matter: restarting Adam from zero after a resume is a
+    different training run). This callback saves all of them, and the epoch,
+    with ``tf.train.Checkpoint`` (keeping the last ``max_to_keep``), restores
+    them in :meth:`restore`, and deletes the checkpoints once all ``epochs``
+    are done, so a later run trains afresh. A run stopped early (a guard, a
+    time budget) keeps its last checkpoint.
+
+    Parameters
+    ----------
+    directory : path
+        Folder for the checkpoints.
+    epochs : int, optional
+        Total epochs of the run; when reached, the checkpoints are deleted.
+    max_to_keep : int
+        Checkpoints kept (the newest ones).
+    **objects
+        Trackable objects by name: Keras models and *built* optimizers.
+
+    Example
+    -------
+    >>> ckpt = TrainingCheckpoint("run/ckpt", epochs=20, generator=g, discriminator=d,
+    ...                           g_optimizer=g_opt, d_optimizer=d_opt)
+    >>> start = ckpt.restore()   # 0 for a fresh run
+    >>> gan.fit(ds, epochs=20, initial_epoch=start, callbacks=[ckpt])
+    """
+
+    def __init__(self, directory, *, epochs: int | None = None, max_to_keep: int = 2, **objects):
+        super().__init__()
+        if not objects:
+            raise ValueError("TrainingCheckpoint needs the objects to save, e.g. generator=g")
+        for name, obj in objects.items():
+            if isinstance(obj, keras.optimizers.Optimizer) and not obj.built:
+                raise ValueError(f"optimizer {name!r} is not built yet: call "
+                                 f"{name}.build(network.trainable_variables) first, so its "
+                                 "state can be restored")
+        self.directory = Path(directory)
+        self.epochs = epochs
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        self._checkpoint = tf.train.Checkpoint(epoch=self.epoch, **objects)
+        self._manager = tf.train.CheckpointManager(self._checkpoint, str(self.directory),
+                                                   max_to_keep=max_to_keep)
+
+    def restore(self) -> int:
+        """Load the newest checkpoint, if any; return the number of epochs it had done."""
+        latest = self._manager.latest_checkpoint
+        if latest is None:
+            return 0
+        self._checkpoint.restore(latest).assert_existing_objects_matched()
+        return int(self.epoch.numpy())
+
+    def save(self, epoch: int) -> str:
+        """Write a checkpoint after ``epoch`` epochs; return its path."""
+        self.epoch.assign(int(epoch))
+        return self._manager.save(checkpoint_number=int(epoch))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.save(epoch + 1)
+
+    def on_train_end(self, logs=None):
+        if self.epochs is not None and int(self.epoch.numpy()) >= self.epochs:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 class _EpochTimer(keras.callbacks.Callback):

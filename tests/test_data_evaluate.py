@@ -16,6 +16,7 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from srkit import data, notebook, plots  # noqa: E402
+from srkit import evaluate as evaluate_module  # noqa: E402
 from srkit.evaluate import evaluate, improved_share, summarize  # noqa: E402
 from srkit.io import save_image  # noqa: E402
 
@@ -321,3 +322,19 @@ def test_compare_makes_two_rows_and_checks_sizes():
     with pytest.raises(ValueError, match="height and width"):
         plots.compare([("HR", a), ("small", a[:40])])
     assert not plt.get_fignums()
+
+
+def test_per_image_table_has_gains_and_a_mean_of_per_image_values():
+    table = pd.DataFrame({"method": ["bicubic", "net", "bicubic", "net"],
+                          "image": ["a", "a", "b", "b"],
+                          "psnr": [30.0, 31.5, 28.0, 27.5], "ssim": [0.8, 0.85, 0.7, 0.72]})
+    wide = evaluate_module.per_image(table, baseline="bicubic")
+    assert list(wide.index) == ["a", "b", "mean"]
+    assert wide.loc["a", ("psnr gain", "net")] == pytest.approx(1.5)
+    assert wide.loc["b", ("psnr gain", "net")] == pytest.approx(-0.5)
+    assert wide.loc["mean", ("psnr", "net")] == pytest.approx(29.5)
+    assert wide.loc["mean", ("ssim", "bicubic")] == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="baseline 'lanczos'"):
+        evaluate_module.per_image(table, baseline="lanczos")
+    with pytest.raises(ValueError, match="one scale"):
+        evaluate_module.per_image(pd.concat([table, table]))

@@ -88,3 +88,39 @@ def test_tiles_passed_to_the_model_have_the_tile_size(photo_y, monkeypatch):
 def test_a_tile_too_small_for_its_overlap_is_refused(photo_y):
     with pytest.raises(ValueError, match="too small"):
         tiles.predict_tiled(_srcnn(), photo_y, tile=12, overlap=6)
+
+
+def _pooling_unet(seed=2):
+    """A small encoder–decoder with two 2× poolings (total stride 4), like notebook 03's."""
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input((None, None, 1))
+    a = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inp)
+    b = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(keras.layers.MaxPooling2D()(a))
+    c = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(keras.layers.MaxPooling2D()(b))
+    d = keras.layers.Add()([b, keras.layers.UpSampling2D()(c)])
+    e = keras.layers.Add()([a, keras.layers.Conv2D(4, 3, padding="same")(keras.layers.UpSampling2D()(d))])
+    return keras.Model(inp, keras.layers.Add()([inp, keras.layers.Conv2D(1, 3, padding="same")(e)]))
+
+
+def test_predict_image_equals_the_model_on_the_mirrored_image(photo_y):
+    """predict_image = whole-image inference on the symmetric-padded image, cropped and clipped."""
+    model = _pooling_unet()
+    y = photo_y[:101, :87]  # sides that are not multiples of the stride 4
+    r = tiles.receptive_radius(model)
+    got = tiles.predict_image(model, y, tile=48, multiple=4, radius=r, quantize=False)
+    pad = -(-r // 4) * 4
+    padded = np.pad(y, ((pad, pad + (-(101 + 2 * pad)) % 4), (pad, pad + (-(87 + 2 * pad)) % 4)),
+                    mode="symmetric")
+    expected = np.clip(tiles.predict_whole(model, padded)[pad:pad + 101, pad:pad + 87], 0, 1)
+    assert got.shape == y.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    quantized = tiles.predict_image(model, y, tile=48, multiple=4, radius=r)
+    np.testing.assert_allclose(quantized * 255, np.round(quantized * 255), atol=1e-4)
+    assert np.abs(quantized - got).max() <= 0.5 / 255 + 1e-6
+
+
+def test_predict_image_with_upsampling_keeps_channels():
+    rgb = data.load_bundled("coffee")[:41, :53]
+    out = tiles.predict_image(_upsampler(3), rgb, tile=32)
+    assert out.shape == (123, 159, 3)
+    assert 0 <= out.min() and out.max() <= 1

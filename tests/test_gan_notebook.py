@@ -1,0 +1,175 @@
+"""Notebook 04's own code: pixel shuffle, the two-phase train_step, resuming a GAN."""
+
+import numpy as np
+import pytest
+
+from notebook_code import definitions
+from srkit import train
+from srkit.train import keras, tf
+
+NB = definitions("04_gan.ipynb")
+
+
+def _reference_depth_to_space(x, r):
+    """Pixel shuffle by explicit loops: out[h·r+i, w·r+j, c] = in[h, w, (i·r+j)·C + c]."""
+    b, h, w, depth = x.shape
+    c = depth // (r * r)
+    out = np.empty((b, h * r, w * r, c), x.dtype)
+    for n in range(b):
+        for y in range(h):
+            for x_ in range(w):
+                for i in range(r):
+                    for j in range(r):
+                        out[n, y * r + i, x_ * r + j, :] = x[n, y, x_, (i * r + j) * c:(i * r + j + 1) * c]
+    return out
+
+
+@pytest.mark.parametrize("r, channels", [(2, 3), (3, 1), (4, 2)])
+def test_pixel_shuffle_matches_the_reference_rearrangement(r, channels):
+    x = np.random.default_rng(r).normal(size=(2, 3, 5, r * r * channels)).astype(np.float32)
+    got = NB["PixelShuffle"](r)(x).numpy()
+    np.testing.assert_array_equal(got, _reference_depth_to_space(x, r))
+
+
+def test_pixel_shuffle_shapes_config_and_errors():
+    layer = NB["PixelShuffle"](2)
+    assert layer.compute_output_shape((None, 6, None, 12)) == (None, 12, None, 3)
+    assert NB["PixelShuffle"].from_config(layer.get_config()).factor == 2
+    with pytest.raises(ValueError, match="channels divisible by 4"):
+        layer.compute_output_shape((None, 6, 6, 6))
+
+
+def test_generator_upscales_any_size_and_the_image_skip_starts_from_bicubic():
+    g = NB["build_generator"](scale=4, filters=8, blocks=2, image_skip=True)
+    lr = np.random.default_rng(0).uniform(0, 1, (1, 7, 9, 3)).astype(np.float32)
+    assert g(lr).shape == (1, 28, 36, 3)
+    # the last convolution starts at zero: an untrained generator is exactly bicubic
+    bicubic = tf.image.resize(lr, [28, 36], method="bicubic").numpy()
+    np.testing.assert_allclose(g(lr).numpy(), bicubic, atol=1e-6)
+    np.testing.assert_allclose(g(lr, training=True).numpy(), bicubic, atol=1e-6)
+    assert NB["build_generator"](scale=3, filters=8, blocks=1)(lr).shape == (1, 21, 27, 3)
+
+
+def test_discriminator_gives_one_logit_per_crop():
+    d = NB["build_discriminator"](size=32, filters=4, dense=16)
+    assert d(np.zeros((5, 32, 32, 3), np.float32)).shape == (5, 1)
+
+
+def _small_gan(seed=0, features=True):
+    keras.utils.set_random_seed(seed)
+    g = NB["build_generator"](scale=2, filters=8, blocks=1)
+    d = NB["build_discriminator"](size=16, filters=4, dense=8)
+    f = None
+    if features:
+        frozen = NB["build_generator"](scale=2, filters=4, blocks=1, image_skip=False)
+        f = keras.Model(frozen.input, frozen.get_layer("global_skip").output)
+        f.trainable = False
+    gan = NB["SRGAN"](g, d, f, adversarial_weight=1e-3)
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
+    return gan
+
+
+def _batch(seed=0):
+    rng = np.random.default_rng(seed)
+    hr = rng.uniform(0, 1, (4, 16, 16, 3)).astype(np.float32)
+    lr = tf.image.resize(hr, [8, 8], method="area").numpy()
+    return tf.constant(lr), tf.constant(hr)
+
+
+def _snapshot(model):
+    return [w.numpy().copy() for w in model.weights]  # trainable and BN statistics
+
+
+def _changed(before, model):
+    return [not np.array_equal(a, b.numpy()) for a, b in zip(before, model.weights)]
+
+
+def test_discriminator_phase_updates_only_the_discriminator():
+    gan = _small_gan()
+    lr, hr = _batch()
+    g0, d0, f0 = _snapshot(gan.generator), _snapshot(gan.discriminator), _snapshot(gan.features)
+    gan.discriminator_step(lr, hr)
+    assert not any(_changed(g0, gan.generator)), "the generator (or its BN statistics) moved"
+    assert not any(_changed(f0, gan.features))
+    d_trainable = {id(v) for v in gan.discriminator.trainable_variables}
+    moved = [id(v) in d_trainable for v, c in zip(gan.discriminator.weights, _changed(d0, gan.discriminator)) if c]
+    assert moved and any(moved)
+    assert int(gan.d_optimizer.iterations.numpy()) == 1 and int(gan.g_optimizer.iterations.numpy()) == 0
+
+
+def test_generator_phase_updates_only_the_generator():
+    gan = _small_gan()
+    lr, hr = _batch()
+    g0, d0, f0 = _snapshot(gan.generator), _snapshot(gan.discriminator), _snapshot(gan.features)
+    gan.generator_step(lr, hr)
+    assert not any(_changed(d0, gan.discriminator)), "the discriminator (or its BN statistics) moved"
+    assert not any(_changed(f0, gan.features)), "the feature extractor must stay frozen"
+    g_trainable = {id(v) for v in gan.generator.trainable_variables}
+    changed = [v for v, c in zip(gan.generator.weights, _changed(g0, gan.generator)) if c]
+    assert changed and all(id(v) in g_trainable or "moving" in v.path for v in changed)
+    assert all(id(v) in {id(c) for c in changed} for v in gan.generator.trainable_variables
+               if "kernel" in v.path)
+    assert int(gan.g_optimizer.iterations.numpy()) == 1 and int(gan.d_optimizer.iterations.numpy()) == 0
+
+
+def test_train_step_logs_every_tracked_quantity():
+    gan = _small_gan(features=False)
+    ds = tf.data.Dataset.from_tensors(_batch()).repeat()
+    history = gan.fit(ds, steps_per_epoch=3, epochs=2, verbose=0).history
+    assert set(history) == {"g_loss", "content_loss", "adversarial_loss", "d_loss",
+                            "d_real_acc", "d_fake_acc"}
+    assert all(np.isfinite(v).all() for v in history.values())
+    assert all(0 <= a <= 1 for a in history["d_real_acc"] + history["d_fake_acc"])
+    assert int(gan.g_optimizer.iterations.numpy()) == int(gan.d_optimizer.iterations.numpy()) == 6
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def __init__(self, at_epoch, gan):
+        super().__init__()
+        self.at_epoch, self.gan = at_epoch, gan
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.at_epoch:
+            self.saved = {name: [v.numpy().copy() for v in obj.variables]
+                          for name, obj in _state(self.gan).items()}
+            raise KeyboardInterrupt("simulated disconnect")
+
+
+class _Start(keras.callbacks.Callback):
+    def __init__(self, gan):
+        super().__init__()
+        self.gan, self.epochs = gan, []
+
+    def on_train_begin(self, logs=None):
+        self.start = {name: [v.numpy().copy() for v in obj.variables]
+                      for name, obj in _state(self.gan).items()}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+
+def _state(gan):
+    return {"generator": gan.generator, "discriminator": gan.discriminator,
+            "g_optimizer": gan.g_optimizer, "d_optimizer": gan.d_optimizer}
+
+
+def test_an_interrupted_gan_resumes_both_networks_and_both_optimizers(tmp_path, capsys):
+    ds = tf.data.Dataset.from_tensors(_batch()).repeat()
+    gan = _small_gan(seed=0)
+    interrupt = _Interrupt(2, gan)
+    with pytest.raises(KeyboardInterrupt):
+        train.fit(gan, ds, epochs=4, steps_per_epoch=3, run_dir=tmp_path, state=_state(gan),
+                  callbacks=[interrupt], log_every=0)
+    fresh = _small_gan(seed=7)  # "a new kernel": other initial weights, new optimizers
+    start = _Start(fresh)
+    history = train.fit(fresh, ds, epochs=4, steps_per_epoch=3, run_dir=tmp_path,
+                        state=_state(fresh), callbacks=[start], log_every=0)
+    assert "resuming from the checkpoint of epoch 2" in capsys.readouterr().out
+    assert start.epochs == [2, 3]
+    for name, values in interrupt.saved.items():
+        assert len(values) == len(start.start[name])
+        for a, b in zip(values, start.start[name]):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    assert int(fresh.g_optimizer.iterations.numpy()) == int(fresh.d_optimizer.iterations.numpy()) == 12
+    assert list(history["epoch"]) == [1, 2, 3, 4]
+    assert not (tmp_path / "checkpoints").exists()  # finished: the checkpoints are gone
