@@ -24,8 +24,8 @@ Conventions: images are ``float32`` arrays with values in [0, 1], shaped H×W×C
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("color", "data", "degrade", "download", "evaluate", "gan", "io", "metrics", "notebook",
-               "patches", "plots", "restoration", "tiles", "train")
+_SUBMODULES = ("color", "data", "degrade", "download", "evaluate", "gan", "io", "metrics",
+               "notebook", "patches", "plots", "restoration", "tiles", "train")
 __all__ = list(_SUBMODULES) + ["__version__"]
 
 

@@ -74,7 +74,7 @@ def summarize(table: pd.DataFrame, by=("method", "scale")) -> pd.DataFrame:
 
 
 def per_image(table: pd.DataFrame, baseline: str | None = None, by: str = "method",
-              metrics_: tuple = ("psnr", "ssim")) -> pd.DataFrame:
+              values: tuple = ("psnr", "ssim")) -> pd.DataFrame:
     """One row per image, one column per method and metric, gains over ``baseline``, a mean row.
 
     Parameters
@@ -87,6 +87,8 @@ def per_image(table: pd.DataFrame, baseline: str | None = None, by: str = "metho
         method's PSNR minus the baseline's, image by image.
     by : str
         Column naming the methods.
+    values : tuple of str
+        The measurement columns to spread out (e.g. add ``"blur"``).
 
     Returns
     -------
@@ -100,8 +102,8 @@ def per_image(table: pd.DataFrame, baseline: str | None = None, by: str = "metho
         raise ValueError("several rows per image and method: filter the table to one scale first")
     methods = list(dict.fromkeys(rows[by]))
     images = list(dict.fromkeys(rows["image"]))
-    wide = rows.pivot(index="image", columns=by, values=list(metrics_))
-    wide = wide.reindex(index=images, columns=pd.MultiIndex.from_product([list(metrics_), methods]))
+    wide = rows.pivot(index="image", columns=by, values=list(values))
+    wide = wide.reindex(index=images, columns=pd.MultiIndex.from_product([list(values), methods]))
     if baseline is not None:
         if baseline not in methods:
             raise ValueError(f"baseline {baseline!r} not among the methods {methods}")

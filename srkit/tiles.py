@@ -30,6 +30,7 @@ import weakref
 import numpy as np
 
 _COMPILED = weakref.WeakKeyDictionary()  # model -> its traced inference function
+_GRADIENTS = weakref.WeakKeyDictionary()  # model -> its traced probe gradient
 
 
 def _output_scale(model, channels: int, probe: int = 16) -> int:
@@ -73,17 +74,7 @@ def receptive_radius(model, channels: int | None = None, *, probe: int = 64, tri
     channels = channels or int(model.input_shape[-1])
     scale = _output_scale(model, channels)
     rng = np.random.default_rng(seed)
-
-    # Traced, not eager: eager max-pooling gradients make oneDNN print a fallback
-    # notice on stderr (harmless, but it would land in the notebooks' outputs).
-    @tf.function(reduce_retracing=True)
-    def centre_gradient(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = model(x, training=False)
-            value = tf.reduce_sum(y[0, tf.shape(y)[1] // 2, tf.shape(y)[2] // 2, :])
-        return tape.gradient(value, x)
-
+    centre_gradient = _centre_gradient(model, channels)
     while True:
         support = np.zeros((probe, probe), bool)
         for _ in range(trials):
@@ -98,6 +89,40 @@ def receptive_radius(model, channels: int | None = None, *, probe: int = 64, tri
         if radius < probe // 2 - 1 or probe >= 2048:
             return radius
         probe *= 2
+
+
+def _centre_gradient(model, channels: int):
+    """Traced gradient of the centre output pixel w.r.t. the input, one trace per model.
+
+    Traced, not eager: eager gradients of some layers make oneDNN print a fallback
+    notice on stderr. One signature for all probe sizes, so probing several images
+    or growing probes does not retrace.
+    """
+    import tensorflow as tf
+
+    cache = _GRADIENTS.setdefault(model, {})
+    if channels not in cache:
+        spec = tf.TensorSpec([1, None, None, channels], tf.float32)
+
+        def centre_gradient(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = model(x, training=False)
+                value = tf.reduce_sum(y[0, tf.shape(y)[1] // 2, tf.shape(y)[2] // 2, :])
+            return tape.gradient(value, x)
+
+        cache[channels] = tf.function(centre_gradient, input_signature=[spec])
+    return cache[channels]
+
+
+def _as_hwc(image) -> tuple[np.ndarray, bool]:
+    """float32 H×W×C view of ``image``, and whether it was 2-D (to squeeze the result)."""
+    x = np.asarray(image, dtype=np.float32)
+    if x.ndim == 2:
+        return x[..., None], True
+    if x.ndim != 3:
+        raise ValueError(f"image must be H×W×C or H×W, got shape {x.shape}")
+    return x, False
 
 
 def _windows(length: int, window: int, halo: int, multiple: int) -> list[tuple[int, int, int]]:
@@ -151,12 +176,7 @@ def predict_tiled(model, image, *, tile: int = 256, overlap: int | None = None,
     """
     import tensorflow as tf
 
-    x = np.asarray(image, dtype=np.float32)
-    squeeze = x.ndim == 2
-    if squeeze:
-        x = x[..., None]
-    if x.ndim != 3:
-        raise ValueError(f"image must be H×W×C or H×W, got shape {x.shape}")
+    x, squeeze = _as_hwc(image)
     h, w, c = x.shape
     scale = _output_scale(model, c)
     if overlap is None:
@@ -245,12 +265,7 @@ def predict_image(model, image, *, tile: int = 256, multiple: int = 1, radius: i
     ndarray, float32 in [0, 1]
         ``(s·H)×(s·W)×C'``, 2-D when the input was 2-D and C' = 1.
     """
-    x = np.asarray(image, dtype=np.float32)
-    squeeze = x.ndim == 2
-    if squeeze:
-        x = x[..., None]
-    if x.ndim != 3:
-        raise ValueError(f"image must be H×W×C or H×W, got shape {x.shape}")
+    x, squeeze = _as_hwc(image)
     multiple = max(1, int(multiple))
     if radius is None:
         radius = receptive_radius(model, x.shape[2])
