@@ -11,6 +11,9 @@ Two steps, so the degradation is the one used for evaluation:
    stride as in the SRCNN paper, or at random positions — with the eight
    flips/rotations as augmentation, and batches them.
 
+:func:`make_restoration_pairs` does step 1 for restoration (deblurring,
+denoising): any degradation that keeps the size, same-size pairs.
+
 Degrading whole images first and cutting afterwards matters: a patch of a
 downscaled image is not the downscale of a patch (the bicubic kernel reaches
 across the patch border).
@@ -82,6 +85,63 @@ def make_pairs(images, scale: int, *, upsample: bool = True, channels: str = "y"
         pairs.append((_as_channels(lr, channels), _as_channels(hr, channels)))
     if not pairs:
         raise ValueError("make_pairs() got no images")
+    return pairs
+
+
+def make_restoration_pairs(images, degrade_fn, *, channels: str = "y"
+                           ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Degrade whole images into same-size ``(input, target)`` pairs (deblurring, denoising).
+
+    The restoration counterpart of :func:`make_pairs`: no resizing (size
+    ratio 1), any degradation. The image is converted to ``channels`` first and
+    degraded afterwards, so a blur acts on the channel the model restores.
+    :func:`patch_dataset` and :func:`grid_patches` accept the result.
+
+    Parameters
+    ----------
+    images : iterable of ndarray or of (name, ndarray)
+        Sharp images, H×W×3 or H×W, float in [0, 1] or uint8.
+    degrade_fn : callable
+        ``degrade_fn(x) -> y`` on one converted image: H×W for ``"y"``, H×W×3
+        for ``"rgb"``; returns float in [0, 1] of the same height and width
+        (e.g. :func:`srkit.restoration.degradation`). Called once per image, in
+        order, so a seeded noise generator gives reproducible pairs.
+    channels : "y" or "rgb"
+        "y": BT.601 luma as :func:`srkit.metrics.rgb_to_y` (values in
+        [16/255, 235/255]; a gray image is treated as R = G = B), shape H×W×1.
+        "rgb": H×W×3 (gray replicated).
+
+    Returns
+    -------
+    list of (input, target)
+        float32 arrays in [0, 1], both H×W×C: the degraded image and the sharp one.
+
+    Raises
+    ------
+    ValueError
+        If there are no images, ``channels`` is unknown, or ``degrade_fn``
+        changes the size or returns values outside [0, 1].
+    """
+    if channels not in CHANNELS:
+        raise ValueError(f"channels must be one of {CHANNELS}, got {channels!r}")
+    if not callable(degrade_fn):
+        raise ValueError(f"degrade_fn must be a function image -> image, got {type(degrade_fn).__name__}")
+    pairs = []
+    for item in images:
+        image = item[1] if isinstance(item, tuple) else item
+        target = _as_channels(to_float(check_image(image)), channels)
+        clean = target[..., 0] if channels == "y" else target
+        degraded = check_image(np.asarray(degrade_fn(clean.copy())), "degrade_fn's output")
+        if degraded.shape[:2] != target.shape[:2]:
+            raise ValueError(f"degrade_fn changed the size from {target.shape[:2]} to "
+                             f"{degraded.shape[:2]}; for resizing degradations use make_pairs")
+        if degraded.size != target.size:
+            raise ValueError(f"degrade_fn returned shape {degraded.shape} for a {clean.shape} "
+                             "input; keep the channels")
+        degraded = to_float(degraded).reshape(target.shape)
+        pairs.append((np.ascontiguousarray(degraded, dtype=np.float32), target))
+    if not pairs:
+        raise ValueError("make_restoration_pairs() got no images")
     return pairs
 
 
