@@ -68,6 +68,13 @@ def receptive_radius(model, channels: int | None = None, *, probe: int = 64, tri
     int
         r ≥ 0 such that output pixel (i, j) depends only on input pixels
         within r of its position (measured on the input grid).
+
+    Notes
+    -----
+    The probe measures the network as it is now. A residual network whose last
+    layer starts at zero (output = input + 0 before training) reports only the
+    radius of its skip path until it has been trained: measure a trained model,
+    or pass the overlap explicitly.
     """
     import tensorflow as tf
 

@@ -86,31 +86,36 @@ def _moved(before, model, trainable=True):
     return {v.path for v in variables if not np.array_equal(before[v.path], v.numpy())}
 
 
-def test_discriminator_phase_updates_only_the_discriminator():
+def _one_phase(phase):
+    """Run one phase ("discriminator" or "generator") on a fresh GAN.
+
+    Returns the GAN and, for each network, the names of the variables that moved.
+    """
     gan = _small_gan()
-    lr, hr = _batch()
-    g0, d0, f0 = _snapshot(gan.generator), _snapshot(gan.discriminator), _snapshot(gan.features)
-    gan.discriminator_step(lr, hr)
-    assert not _moved(g0, gan.generator), "the generator's weights moved in the discriminator phase"
-    assert not _moved(f0, gan.features) and not _moved(f0, gan.features, trainable=False)
+    nets = {"generator": gan.generator, "discriminator": gan.discriminator, "features": gan.features}
+    before = {name: _snapshot(net) for name, net in nets.items()}
+    getattr(gan, f"{phase}_step")(*_batch())
+    moved = {name: _moved(before[name], net) for name, net in nets.items()}
+    frozen_stats = _moved(before["features"], gan.features, trainable=False)
+    assert not moved["features"] and not frozen_stats, "the feature extractor must stay frozen"
+    return gan, moved
+
+
+def test_discriminator_phase_updates_only_the_discriminator():
+    gan, moved = _one_phase("discriminator")
+    assert not moved["generator"], "the generator's weights moved in the discriminator phase"
     kernels = {v.path for v in gan.discriminator.trainable_variables if "kernel" in v.path}
-    assert kernels and kernels <= _moved(d0, gan.discriminator), "every D layer learns"
+    assert kernels and kernels <= moved["discriminator"], "every D layer learns"
     assert int(gan.d_optimizer.iterations.numpy()) == 1 and int(gan.g_optimizer.iterations.numpy()) == 0
 
 
 def test_generator_phase_updates_only_the_generator():
-    gan = _small_gan()
-    lr, hr = _batch()
-    g0, d0, f0 = _snapshot(gan.generator), _snapshot(gan.discriminator), _snapshot(gan.features)
-    gan.generator_step(lr, hr)
-    assert not _moved(d0, gan.discriminator), "the discriminator's weights moved in the generator phase"
-    # (its batch-norm running statistics follow the batches it sees: not trained, not checked)
-    assert not _moved(f0, gan.features) and not _moved(f0, gan.features, trainable=False), \
-        "the feature extractor must stay frozen"
+    gan, moved = _one_phase("generator")
+    # (D's batch-norm running statistics follow the batches it sees: not trained, not checked)
+    assert not moved["discriminator"], "the discriminator's weights moved in the generator phase"
     kernels = {v.path for v in gan.generator.trainable_variables if "kernel" in v.path}
-    moved = _moved(g0, gan.generator)
-    assert "tail_conv/kernel" in " ".join(moved)  # the zero-initialised output layer learns
-    assert len(moved & kernels) >= 1
+    assert "tail_conv/kernel" in " ".join(moved["generator"])  # the zero-initialised output learns
+    assert moved["generator"] & kernels
     assert int(gan.g_optimizer.iterations.numpy()) == 1 and int(gan.d_optimizer.iterations.numpy()) == 0
 
 
