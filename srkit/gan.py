@@ -45,6 +45,14 @@ def keras_cache_dir() -> Path:
     return (Path(home).expanduser() if home else Path.home() / ".keras") / "models"
 
 
+def _home_as_tilde(path: Path) -> str:
+    """``path`` with the home folder written ``~``: the same text on every machine."""
+    try:
+        return "~/" + Path(path).relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 @keras.saving.register_keras_serializable(package="srkit")
 class ImageNetPreprocess(keras.layers.Layer):
     """RGB in [0, 1] → VGG's input: ×255, RGB → BGR, minus the ImageNet channel means.
@@ -158,7 +166,7 @@ def feature_extractor(layer: str = "block5_conv4", *, fallback=None, fallback_na
               f"  ({reason})\n"
               f"  The perceptual loss uses {description} instead. This is NOT SRGAN's VGG loss;\n"
               "  run with internet (e.g. on Colab) to use VGG19, or copy the weights file to\n"
-              f"  {keras_cache_dir() / Path(VGG19_URL).name}")
+              f"  {_home_as_tilde(keras_cache_dir() / Path(VGG19_URL).name)}")
         return model, description
 
 

@@ -50,20 +50,25 @@ def rgb_to_y(image) -> np.ndarray:
     return _Y_OFFSET + rgb @ _Y_WEIGHTS
 
 
-def _prepare(reference, test, crop_border, y_channel, data_range):
-    """Check both images, bring them to float64 in [0, 1], convert to Y and crop."""
+def _prepare(reference, test, crop_border, y_channel, data_range, names=("reference", "test")):
+    """Check both images, bring them to float64 in [0, 1], convert to Y and crop.
+
+    ``names`` are the argument names the error messages use (a caller whose
+    arguments are called otherwise, e.g. ``restoration.error_percentage``).
+    """
+    ref_name, tst_name = names
     ref = np.asarray(reference)
     tst = np.asarray(test)
     if ref.shape != tst.shape:
         raise ValueError(
-            f"reference and test must have the same shape, got {ref.shape} and {tst.shape}. "
+            f"{ref_name} and {tst_name} must have the same shape, got {ref.shape} and {tst.shape}. "
             "Did you modcrop the reference (srkit.degrade.modcrop) to the size of the result?"
         )
     if data_range is None:
-        ref, tst = check_image(ref, "reference"), check_image(tst, "test")
+        ref, tst = check_image(ref, ref_name), check_image(tst, tst_name)
         if (ref.dtype == np.uint8) != (tst.dtype == np.uint8):
             raise TypeError(
-                f"reference is {ref.dtype} and test is {tst.dtype}: convert both to float in "
+                f"{ref_name} is {ref.dtype} and {tst_name} is {tst.dtype}: convert both to float in "
                 "[0, 1] (uint8 / 255) so their value ranges agree"
             )
         peak = 255.0 if ref.dtype == np.uint8 else 1.0
@@ -71,7 +76,7 @@ def _prepare(reference, test, crop_border, y_channel, data_range):
         peak = float(data_range)
         if not peak > 0:
             raise ValueError(f"data_range must be > 0, got {data_range!r}")
-        for name, arr in (("reference", ref), ("test", tst)):
+        for name, arr in ((ref_name, ref), (tst_name, tst)):
             if not np.all(np.isfinite(arr.astype(np.float64))):
                 raise ValueError(f"{name} contains NaN or inf values")
         if peak > 1.0 and max(float(ref.max()), float(tst.max())) <= 1.0 and ref.dtype != np.uint8:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from srkit import degrade, evaluate
+from srkit import degrade, evaluate, metrics
 from srkit._validate import check_image, to_float
 
 # ---------------------------------------------------------------------------
@@ -355,22 +355,9 @@ def error_percentage(reference, result, *, crop_border: int = 0) -> float:
     >>> error_percentage(np.zeros((4, 4)), np.full((4, 4), 0.02))
     2.0
     """
-    ref, res = check_image(reference, "reference"), check_image(result, "result")
-    if ref.shape != res.shape:
-        raise ValueError(f"reference and result must have the same shape, got {ref.shape} and {res.shape}")
-    if (ref.dtype == np.uint8) != (res.dtype == np.uint8):
-        raise TypeError(f"reference is {ref.dtype} and result is {res.dtype}: convert both to "
-                        "float in [0, 1] (uint8 / 255) so their value ranges agree")
-    crop = crop_border
-    if isinstance(crop, bool) or not isinstance(crop, numbers.Integral) or crop < 0:
-        raise ValueError(f"crop_border must be an integer ≥ 0, got {crop_border!r}")
-    if crop:
-        if min(ref.shape[:2]) <= 2 * crop:
-            raise ValueError(f"crop_border={crop} leaves nothing of a {ref.shape[0]}×{ref.shape[1]} image")
-        ref, res = ref[crop:-crop, crop:-crop], res[crop:-crop, crop:-crop]
-    scale = 255.0 if ref.dtype == np.uint8 else 1.0
-    diff = res.astype(np.float64) / scale - ref.astype(np.float64) / scale
-    return float(100.0 * np.mean(np.abs(diff)))
+    ref, res = metrics._prepare(reference, result, crop_border, False, None,
+                                names=("reference", "result"))  # the checks PSNR makes
+    return float(100.0 * np.mean(np.abs(res - ref)))
 
 
 def measure(items: Iterable, *, crop_border: int = 0, **labels) -> pd.DataFrame:
@@ -417,8 +404,6 @@ def tune(restore: Callable, grid: Mapping[str, Iterable], pairs: Iterable, *,
     table : pandas.DataFrame
         One row per combination: the parameters and the mean ``psnr``.
     """
-    from srkit import metrics
-
     pairs = list(pairs)
     if not pairs:
         raise ValueError("tune() got no (sharp, blurred) pairs")

@@ -3,6 +3,7 @@
 import hashlib
 import http.server
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -217,6 +218,8 @@ def test_offline_the_alternative_is_announced(tmp_path, capsys):
     assert model is fallback and description == "the stand-in"
     assert "VGG19 ImageNet weights are not available" in out and "uses the stand-in instead" in out
     assert "NOT SRGAN's VGG loss" in out
+    # where to put the weights, said without this machine's home folder
+    assert f"{Path.home()}/" not in out and "~/.keras/models/vgg19_weights" in out
 
 
 def test_offline_without_an_alternative_raises_the_download_error(tmp_path):
