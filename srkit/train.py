@@ -257,7 +257,7 @@ def fit(model, data, *, epochs: int, run_dir, steps_per_epoch: int | None = None
         saver = TrainingCheckpoint(backup_dir, epochs=epochs, **state)
         initial_epoch = saver.restore()
         if initial_epoch:
-            print(f"resuming from the checkpoint of epoch {initial_epoch} in {backup_dir}")
+            print(f"resuming from the checkpoint of epoch {initial_epoch}")
     else:
         saver = keras.callbacks.BackupAndRestore(str(backup_dir))
     cbs = [saver, _EpochTimer(), keras.callbacks.CSVLogger(str(history_csv), append=True),

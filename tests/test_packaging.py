@@ -90,6 +90,14 @@ def test_notebook_follows_the_kit_conventions(path):
             assert out["output_type"] != "error", f"saved error output in {path.name}"
             if out.get("name") == "stderr":
                 raise AssertionError(f"saved stderr output in {path.name}: {''.join(out['text'])[:200]}")
+    # no machine-specific paths in what a reader sees (home folders, checkouts, temp dirs)
+    for c in code:
+        for out in c.get("outputs", []):
+            shown = "".join(out.get("text", "")) + "".join(
+                "".join(v) if isinstance(v, list) else str(v)
+                for k, v in out.get("data", {}).items() if k.startswith("text/"))
+            found = re.search(r"(?<![\w.])/(?:root|home/[^/\s]+|Users/[^/\s]+|work|tmp)/\S*", shown)
+            assert not found, f"saved output in {path.name} shows a machine path: {found.group(0)}"
     # checked cells exist and training logs stay readable
     assert any(s.startswith("# NBVAL_CHECK_OUTPUT") for s in sources)
     assert not any("verbose=1" in s for s in sources)
