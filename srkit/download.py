@@ -8,6 +8,12 @@ then renamed into place, so the cache never holds a partial or unverified file.
 >>> from srkit.download import fetch_dataset, DATASETS     # doctest: +SKIP
 >>> sorted(DATASETS)                                        # doctest: +SKIP
 >>> folder = fetch_dataset("div2k_valid_hr")                # doctest: +SKIP
+>>> paths = hr_images("urban100")      # 100 PNG paths       # doctest: +SKIP
+
+Entries that come from one archive (``set5``, ``set14``, ``b100`` and
+``urban100`` all come from the EDSR authors' ``benchmark.tar``) share one cached
+download and one extraction. Manga109 has no public download (its licence
+forbids redistribution); :func:`hr_images` explains how to place it by hand.
 """
 
 from __future__ import annotations
@@ -32,11 +38,12 @@ from pathlib import Path, PurePosixPath
 from tqdm import tqdm
 
 __all__ = ["ChecksumError", "DownloadError", "RemoteFile", "DatasetInfo", "DATASETS",
-           "default_cache_dir", "download", "extract", "fetch_dataset"]
+           "default_cache_dir", "download", "extract", "fetch_dataset", "hr_images"]
 
 _CHUNK = 1 << 20  # bytes read per step
 _MARKER = ".srkit-extracted"
 _HEX = {"sha256": re.compile(r"[0-9a-f]{64}"), "md5": re.compile(r"[0-9a-f]{32}")}
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
 class ChecksumError(ValueError):
@@ -58,6 +65,10 @@ def default_cache_dir() -> Path:
     """
     env = os.environ.get("SRKIT_CACHE", "").strip()
     return Path(env).expanduser() if env else Path.home() / ".cache" / "srkit"
+
+
+def _cache_root(cache_dir: str | os.PathLike | None) -> Path:
+    return Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
 
 
 def _hasher(algo: str):
@@ -320,6 +331,13 @@ class DatasetInfo:
 
     ``extract`` says whether the (single) file is an archive that
     :func:`fetch_dataset` unpacks; ``size_mb`` is the download size in MB (10⁶ bytes).
+    ``hr_glob`` is the glob, relative to the extraction folder, of the set's
+    high-resolution images (``None``: the entry holds no HR images, e.g. an LR
+    zip); ``hr_count`` is how many images it matches in the real archive.
+    ``cache_folder`` is the folder under the cache root that holds the download
+    and its extraction; entries that come from the same archive give the same
+    folder (and the same ``files``) so that it is downloaded and extracted once.
+    It defaults to ``name``.
     """
 
     name: str
@@ -328,6 +346,14 @@ class DatasetInfo:
     licence: str
     size_mb: float
     extract: bool = False
+    hr_glob: str | None = None
+    hr_count: int | None = None
+    cache_folder: str | None = None
+
+    @property
+    def folder(self) -> str:
+        """Folder name under the cache root (``cache_folder`` or ``name``)."""
+        return self.cache_folder or self.name
 
 
 _DIV2K_BASE = "https://data.vision.ee.ethz.ch/cvl/DIV2K/"
@@ -374,7 +400,10 @@ DATASETS: dict[str, DatasetInfo] = {
     f"div2k_{key.lower()}": DatasetInfo(
         name=f"div2k_{key.lower()}", description=f"DIV2K {desc} (DIV2K_{key}.zip)",
         files=(RemoteFile(f"{_DIV2K_BASE}DIV2K_{key}.zip", sha256=digest),),
-        licence=_DIV2K_TERMS, size_mb=round(size / 1e6, 1), extract=True)
+        licence=_DIV2K_TERMS, size_mb=round(size / 1e6, 1), extract=True,
+        # the HR zips hold DIV2K_<split>_HR/0001.png ... (train 0001-0800, valid 0801-0900)
+        hr_glob=f"DIV2K_{key}/*.png" if key.endswith("_HR") else None,
+        hr_count=(800 if key.startswith("train") else 100) if key.endswith("_HR") else None)
     for key, (digest, size, desc) in _DIV2K.items()
 }
 DATASETS["bsds500"] = DatasetInfo(
@@ -389,7 +418,13 @@ DATASETS["bsds500"] = DatasetInfo(
     licence="Images copyright their owners (Corel); for non-commercial research and education. "
             "Cite Arbelaez et al., TPAMI 2011. See https://www2.eecs.berkeley.edu/Research/"
             "Projects/CS/vision/grouping/resources.html",
-    size_mb=70.8, extract=True)
+    size_mb=70.8, extract=True,
+    # HR images: the 200 test photographs (JPEG). The archive holds
+    # BSR/BSDS500/data/images/{train,val,test}/*.jpg (200/100/200) beside Thumbs.db
+    # files (layout: tensorpack/tensorpack, tensorpack/dataflow/dataset/bsds500.py).
+    # Its 100 "val" images are the BSDS300 test images, i.e. B100: the test split
+    # does not overlap B100.
+    hr_glob="BSR/BSDS500/data/images/test/*.jpg", hr_count=200)
 DATASETS["fashion_mnist"] = DatasetInfo(
     name="fashion_mnist",
     description="Fashion-MNIST: 70,000 28x28 gray images of clothes in 10 classes "
@@ -398,15 +433,67 @@ DATASETS["fashion_mnist"] = DatasetInfo(
     licence="MIT licence, copyright Zalando SE. See https://github.com/zalandoresearch/fashion-mnist",
     size_mb=30.9)
 
+# The EDSR authors' benchmark archive (Lim et al., CVPRW 2017): benchmark/<set>/HR/*.png
+# and benchmark/<set>/LR_bicubic/X{2,3,4}/*x{2,3,4}.png for Set5, Set14, B100, Urban100;
+# 250112000 bytes.
+# sha256: YeapJieShen/single-image-super-resolution, tests/reference/fetch_urban100.py
+#   (SHA256; also tests/utils/test_imresize.py, "SHA-256 of the full 250112000-byte tar");
+# md5: Coloquinte/torchSR, torchsr/datasets/benchmarks.py (urls of Set5/Set14/B100/Urban100,
+#   checked by torchvision's download_and_extract_archive).
+# The layout benchmark/<set>/HR and benchmark/<set>/LR_bicubic/X<s> is read in the same two
+# files (torchSR's track_dirs; the script extracts benchmark/Urban100/ and globs HR/*.png).
+_BENCHMARK = RemoteFile("https://cv.snu.ac.kr/research/EDSR/benchmark.tar",
+                        sha256="80c21c333bbf6ceb5308b7243761f8284478274413a97b96f1d63e9045fd93e8",
+                        md5="4ace41d33c2384b97e6b320cd0afd6ba")
+_BENCHMARK_NOTE = ("Downloaded from the EDSR authors' benchmark.tar (Lim et al., CVPRW 2017), "
+                   "shared by set5, set14, b100 and urban100. ")
+_BENCHMARK_SETS = {
+    "set5": ("Set5", 5, "Set5: 5 test images (baby, bird, butterfly, head, woman)",
+             "Cite Bevilacqua et al., BMVC 2012. For research use."),
+    "set14": ("Set14", 14, "Set14: 14 test images (baboon, barbara, ..., zebra)",
+              "Cite Zeyde et al., Curves and Surfaces 2010. For research use."),
+    "b100": ("B100", 100, "B100 (BSD100): the 100 test images of BSDS300, 481x321 or 321x481",
+             "Images copyright their owners (Corel); for non-commercial research and education. "
+             "Cite Martin et al., ICCV 2001. See https://www2.eecs.berkeley.edu/Research/Projects/"
+             "CS/vision/bsds/"),
+    "urban100": ("Urban100", 100, "Urban100: 100 photographs of buildings and urban scenes",
+                 "For research use; cite Huang, Singh & Ahuja, 'Single Image Super-Resolution "
+                 "from Transformed Self-Exemplars', CVPR 2015. See "
+                 "https://github.com/jbhuang0604/SelfExSR"),
+}
+for _key, (_folder, _count, _desc, _terms) in _BENCHMARK_SETS.items():
+    DATASETS[_key] = DatasetInfo(
+        name=_key,
+        description=f"{_desc}; HR PNGs and bicubic x2/x3/x4 LR (benchmark.tar, all four sets)",
+        files=(_BENCHMARK,), licence=_BENCHMARK_NOTE + _terms, size_mb=250.1, extract=True,
+        hr_glob=f"benchmark/{_folder}/HR/*.png", hr_count=_count, cache_folder="edsr_benchmark")
+del _key, _folder, _count, _desc, _terms
+
+# Sets that cannot be downloaded automatically: name -> (folder under the cache
+# root where the user places the HR images by hand, expected count, explanation).
+_MANUAL = {
+    "manga109": (
+        "manga109/HR", 109,
+        "Manga109 (Matsui et al., Multimedia Tools and Applications 2017; Aizawa et al., "
+        "IEEE MultiMedia 2020) may be used for academic purposes only and its licence forbids "
+        "redistribution, so there is no public download that srkit could verify: the "
+        "authors hand it out on application (http://www.manga109.org/en/download.html, or "
+        "the gated https://huggingface.co/datasets/hal-utokyo/Manga109)."),
+}
+
 
 def fetch_dataset(name: str, cache_dir: str | os.PathLike | None = None, *,
                   progress: bool = True) -> Path:
     """Download (and, for archives, extract) a dataset of :data:`DATASETS`.
 
-    Files go to ``<cache_dir>/<name>/``; archives are extracted to
-    ``<cache_dir>/<name>/extracted/``. Once extracted, later calls return at
-    once, without hashing the archive or touching the network, so the archive
-    may be deleted to save disk space.
+    Files go to ``<cache_dir>/<folder>/``; archives are extracted to
+    ``<cache_dir>/<folder>/extracted/``, where ``folder`` is
+    :attr:`DatasetInfo.folder` (the dataset's name, or a name shared by the
+    entries that come from one archive, e.g. ``edsr_benchmark`` for ``set5``,
+    ``set14``, ``b100`` and ``urban100``: that archive is downloaded and
+    extracted once). Once extracted, later calls return at once, without
+    hashing the archive or touching the network, so the archive may be deleted
+    to save disk space.
 
     Parameters
     ----------
@@ -433,7 +520,7 @@ def fetch_dataset(name: str, cache_dir: str | os.PathLike | None = None, *,
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(sorted(DATASETS))}")
     info = DATASETS[name]
-    folder = (Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()) / name
+    folder = _cache_root(cache_dir) / info.folder
     dest = folder / "extracted"
     if info.extract and (dest / _MARKER).is_file():
         return dest
@@ -442,3 +529,112 @@ def fetch_dataset(name: str, cache_dir: str | os.PathLike | None = None, *,
     if info.extract:
         return extract(paths[0], dest)
     return paths[0] if len(paths) == 1 else folder
+
+
+def hr_images(name: str, cache_dir: str | os.PathLike | None = None, *,
+              progress: bool = True) -> list[Path]:
+    """Return the sorted paths of a test set's high-resolution images, downloading it if needed.
+
+    The dataset is fetched (and extracted) with :func:`fetch_dataset` the first
+    time; later calls only list files, without network access.
+
+    ==================  ==========================================  ======
+    name                images (inside the extraction folder)       count
+    ==================  ==========================================  ======
+    ``set5``            ``benchmark/Set5/HR/*.png``                 5
+    ``set14``           ``benchmark/Set14/HR/*.png``                14
+    ``b100``            ``benchmark/B100/HR/*.png``                 100
+    ``urban100``        ``benchmark/Urban100/HR/*.png``             100
+    ``div2k_train_hr``  ``DIV2K_train_HR/*.png`` (0001-0800)         800
+    ``div2k_valid_hr``  ``DIV2K_valid_HR/*.png`` (0801-0900)         100
+    ``bsds500``         ``BSR/BSDS500/data/images/test/*.jpg``      200
+    ``manga109``        placed by hand in ``<cache>/manga109/HR/``  109
+    ==================  ==========================================  ======
+
+    The four benchmark sets come from one archive (``benchmark.tar``, 250 MB,
+    with their bicubic LR images too), downloaded and extracted once for all
+    four; only the HR images of the named set are returned. For ``bsds500``
+    the 200 *test* photographs are returned (JPEG, 481x321 or 321x481; its
+    train/val splits are left out, and its 100 val images are B100). Manga109
+    cannot be downloaded (its licence forbids redistribution): obtain it from
+    its authors and put its 109 HR images (PNG or JPEG) in
+    ``<cache_dir>/manga109/HR/``.
+
+    Parameters
+    ----------
+    name : str
+        ``"set5"``, ``"set14"``, ``"b100"``, ``"urban100"``, ``"div2k_train_hr"``,
+        ``"div2k_valid_hr"``, ``"bsds500"`` or ``"manga109"`` (any entry of
+        :data:`DATASETS` whose ``hr_glob`` is set, or ``"manga109"``).
+    cache_dir : str or os.PathLike or None, optional
+        Cache root; defaults to :func:`default_cache_dir`.
+    progress : bool, optional
+        Show progress bars while downloading. Default ``True``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Image files sorted by path (so by file name: ``"101085.png"`` comes
+        before ``"3096.png"``); the images themselves are not read, so their
+        shapes (H×W×3, sizes vary within a set) are whatever the files hold.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown, or names an entry without HR images (the
+        DIV2K LR zips, ``fashion_mnist``).
+    DownloadError
+        If the dataset is not cached and cannot be downloaded (the message says
+        whether the connection is missing and where to place the file by
+        hand), or for ``manga109`` if its images have not been placed by hand.
+    ChecksumError
+        If the downloaded archive does not have its published checksum.
+    FileNotFoundError
+        If the extraction holds no image where the set's images should be.
+
+    Warns
+    -----
+    UserWarning
+        If the number of images found differs from the published set's.
+
+    Notes
+    -----
+    Where each URL and checksum was read is recorded next to its entry in the
+    source of :mod:`srkit.download`.
+    """
+    if name in _MANUAL:
+        rel, count, why = _MANUAL[name]
+        folder = _cache_root(cache_dir) / rel
+        paths = sorted(p for p in folder.glob("*")
+                       if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES)
+        if not paths:
+            raise DownloadError(
+                f"{name} cannot be downloaded automatically. {why}\nOnce you have it, place "
+                f"its {count} high-resolution images (PNG or JPEG) in:\n    {folder}\n"
+                f"and srkit will use them.")
+        _check_count(name, paths, count, folder)
+        return paths
+    if name not in DATASETS:
+        known = sorted({*(k for k, v in DATASETS.items() if v.hr_glob), *_MANUAL})
+        raise ValueError(f"unknown dataset {name!r}; datasets with HR images: {', '.join(known)}")
+    info = DATASETS[name]
+    if info.hr_glob is None:
+        with_hr = ", ".join(sorted({*(k for k, v in DATASETS.items() if v.hr_glob), *_MANUAL}))
+        raise ValueError(f"dataset {name!r} has no high-resolution images ({info.description}); "
+                         f"datasets with HR images: {with_hr}")
+    root = fetch_dataset(name, cache_dir, progress=progress)
+    paths = sorted(p for p in root.glob(info.hr_glob)
+                   if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES)
+    if not paths:
+        raise FileNotFoundError(f"no image matches {info.hr_glob!r} in {root}: the extraction "
+                                f"does not hold {name} where expected. Delete {root} (and the "
+                                "archive beside it) and try again.")
+    _check_count(name, paths, info.hr_count, root)
+    return paths
+
+
+def _check_count(name: str, paths: list[Path], expected: int | None, where: Path) -> None:
+    if expected is not None and len(paths) != expected:
+        warnings.warn(f"{name}: found {len(paths)} images in {where}, the published set has "
+                      f"{expected}; results will not be comparable with published numbers.",
+                      UserWarning, stacklevel=3)

@@ -296,14 +296,17 @@ def test_registry_entries_are_complete_and_verified():
         assert info.name == key and info.description and info.licence and info.size_mb > 0
         assert info.files and (not info.extract or len(info.files) == 1)
         for f in info.files:
-            assert re.fullmatch(r"https?://[^/\s]+/\S+", f.url), f.url
+            assert re.fullmatch(r"https://[^/\s]+/\S+", f.url), f.url
             assert f.sha256 or f.md5, f"{key}: {f.url} has no checksum"
             assert f.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", f.sha256)
             assert f.md5 is None or re.fullmatch(r"[0-9a-f]{32}", f.md5)
         with pytest.raises(dataclasses.FrozenInstanceError):
             info.name = "changed"
-    urls = [f.url for info in dl.DATASETS.values() for f in info.files]
-    assert len(urls) == len(set(urls))
+    # one URL, one cache folder: entries sharing an archive share its folder and files
+    folders = {}
+    for info in dl.DATASETS.values():
+        for f in info.files:
+            assert folders.setdefault(f.url, info.folder) == info.folder, f.url
     assert dl.DATASETS["div2k_valid_hr"].files[0].url.endswith("/cvl/DIV2K/DIV2K_valid_HR.zip")
 
 
