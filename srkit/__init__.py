@@ -6,8 +6,11 @@ Modules (each one concern, short enough to read in one sitting):
 - :mod:`srkit.degrade` — modcrop, MATLAB-exact bicubic ``imresize``, LR/HR pairs,
   blur, noise and JPEG degradations.
 - :mod:`srkit.metrics` — ``rgb_to_y``, PSNR and SSIM as the papers compute them.
-- :mod:`srkit.evaluate` — per-image result tables with a mean row (pandas).
-- :mod:`srkit.data` — the bundled train/val/test photographs and user folders.
+- :mod:`srkit.evaluate` — per-image result tables, and ``benchmark`` on the standard sets
+  measured the papers' way (the SRCNN, VDSR and RGB routes).
+- :mod:`srkit.published` — the published PSNR/SSIM numbers results stand beside.
+- :mod:`srkit.data` — the standard sets shipped with srkit (T91, Set5, Set14), the
+  bundled train/val/test photographs, downloaded sets and user folders.
 - :mod:`srkit.download` — cached, checksum-verified downloads (DIV2K, BSDS500, …).
 - :mod:`srkit.color` — BT.601 YCbCr (MATLAB's), to restore Y and keep the colour.
 - :mod:`srkit.patches` — aligned LR/HR training patches as a ``tf.data`` pipeline.
@@ -25,7 +28,8 @@ Conventions: images are ``float32`` arrays with values in [0, 1], shaped H×W×C
 __version__ = "0.1.0"
 
 _SUBMODULES = ("color", "data", "degrade", "download", "evaluate", "gan", "io", "metrics",
-               "notebook", "patches", "plots", "restoration", "tiles", "train")
+               "notebook", "patches", "plots", "project", "published", "restoration", "tiles",
+               "train")
 __all__ = list(_SUBMODULES) + ["__version__"]
 
 

@@ -202,3 +202,234 @@ def assert_disjoint(train, test) -> None:
     if leaked:
         raise ValueError(f"test images also in the training data: {', '.join(leaked)}. "
                          "Remove them from one side; a model scores best on what it saw.")
+
+
+# ---------------------------------------------------------------------------
+# The standard benchmark sets: shipped with srkit, or downloaded
+# ---------------------------------------------------------------------------
+
+DATASETS_DIR = Path(__file__).parent / "datasets"
+"""Folder of the sets shipped as package data (``srkit/datasets``), with ``SHA256SUMS``."""
+
+
+@dataclass(frozen=True)
+class StandardSet:
+    """A standard super-resolution set: where its HR images are and where they come from."""
+
+    name: str
+    folder: str  # relative to DATASETS_DIR, or "" for a downloaded set
+    images: int
+    citation: str
+    source: str
+    shipped: bool = True
+
+
+STANDARD_SETS: dict[str, StandardSet] = {
+    "t91": StandardSet(
+        "t91", "T91", 91,
+        "Yang, Wright, Huang & Ma, Image super-resolution via sparse representation, IEEE TIP 2010",
+        "the 91 training images distributed with the SRCNN code (Dong et al., ECCV 2014), "
+        "BMP converted losslessly to PNG"),
+    "set5": StandardSet(
+        "set5", "Set5/HR", 5,
+        "Bevilacqua, Roumy, Guillemot & Alberi-Morel, Low-complexity single-image "
+        "super-resolution based on nonnegative neighbor embedding, BMVC 2012",
+        "HR images as in the SRCNN release's Test/Set5 (pixel-identical PNG copies); MATLAB's "
+        "own bicubic LR at x2/x3/x4 beside them"),
+    "set14": StandardSet(
+        "set14", "Set14/HR", 14,
+        "Zeyde, Elad & Protter, On single image scale-up using sparse-representations, "
+        "Curves and Surfaces 2010",
+        "the SRCNN release's Test/Set14 BMPs, converted losslessly to PNG; 'bridge' is a "
+        "single-channel gray file, 'man' a gray image stored as RGB"),
+    "b100": StandardSet(
+        "b100", "", 100,
+        "Martin, Fowlkes, Tal & Malik, A database of human segmented natural images, ICCV 2001",
+        "downloaded by srkit.download (the 100 test images of BSDS300)", shipped=False),
+    "urban100": StandardSet(
+        "urban100", "", 100,
+        "Huang, Singh & Ahuja, Single image super-resolution from transformed self-exemplars, "
+        "CVPR 2015", "downloaded by srkit.download", shipped=False),
+    "manga109": StandardSet(
+        "manga109", "", 109,
+        "Matsui et al., Sketch-based manga retrieval using Manga109 dataset, MTAP 2017",
+        "downloaded by srkit.download (academic use only)", shipped=False),
+    "div2k_valid_hr": StandardSet(
+        "div2k_valid_hr", "", 100,
+        "Agustsson & Timofte, NTIRE 2017 challenge on single image super-resolution: dataset "
+        "and study, CVPRW 2017", "downloaded by srkit.download", shipped=False),
+    "bsds500": StandardSet(
+        "bsds500", "", 500,
+        "Arbelaez, Maire, Fowlkes & Malik, Contour detection and hierarchical image "
+        "segmentation, TPAMI 2011", "downloaded by srkit.download", shipped=False),
+}
+BUNDLED_SETS = {f"bundled_{split}": split for split in SPLITS}
+"""Names under which :func:`load_dataset` also serves the bundled splits."""
+
+MATLAB_LR_SCALES = (2, 3, 4)
+
+
+class DatasetChecksumError(ValueError):
+    """A shipped dataset file differs from the one srkit was released with."""
+
+
+def dataset_names(*, shipped_only: bool = False) -> list[str]:
+    """Names :func:`load_dataset` accepts (shipped sets first, then bundled splits, downloads)."""
+    shipped = [n for n, s in STANDARD_SETS.items() if s.shipped]
+    downloaded = [n for n, s in STANDARD_SETS.items() if not s.shipped]
+    return shipped + list(BUNDLED_SETS) + ([] if shipped_only else downloaded)
+
+
+def _shipped_checksums() -> dict[str, str]:
+    sums = {}
+    for line in (DATASETS_DIR / "SHA256SUMS").read_text().splitlines():
+        if line.strip():
+            digest, rel = line.split(maxsplit=1)
+            sums[rel.strip().lstrip("*")] = digest
+    return sums
+
+
+def verify_shipped(paths=None) -> None:
+    """Check shipped dataset files against ``srkit/datasets/SHA256SUMS``.
+
+    Parameters
+    ----------
+    paths : iterable of pathlib.Path, optional
+        Files under :data:`DATASETS_DIR` to check; default all listed files.
+
+    Raises
+    ------
+    DatasetChecksumError
+        Naming each file that is missing, unlisted or altered, and how to repair
+        the installation.
+    """
+    sums = _shipped_checksums()
+    rels = sorted(sums) if paths is None else [
+        Path(p).resolve().relative_to(DATASETS_DIR.resolve()).as_posix() for p in paths]
+    bad = []
+    for rel in rels:
+        path = DATASETS_DIR / rel
+        if rel not in sums:
+            bad.append(f"{rel} (not listed in SHA256SUMS)")
+        elif not path.is_file():
+            bad.append(f"{rel} (missing)")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != sums[rel]:
+            bad.append(f"{rel} (altered)")
+    if bad:
+        raise DatasetChecksumError(
+            f"shipped dataset files do not match srkit's checksums: {', '.join(bad[:5])}"
+            f"{' …' if len(bad) > 5 else ''}. Reinstall srkit (python -m pip install "
+            "--force-reinstall srkit, or git checkout the srkit/datasets folder).")
+
+
+def _load_native(path: Path):
+    """Load a file as float32 in [0, 1]: H×W for a single-channel file, else H×W×3."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        single = img.mode in ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
+    return io.load_image(path, mode="gray" if single else "rgb")
+
+
+def load_dataset(name: str, *, mode: str = "native") -> list[tuple[str, object]]:
+    """Load a standard set (or a bundled split) as ``(name, image)`` pairs, sorted by name.
+
+    Parameters
+    ----------
+    name : str
+        ``"t91"``, ``"set5"``, ``"set14"`` (shipped with srkit, checksums verified
+        on every load); ``"bundled_train"``, ``"bundled_val"``, ``"bundled_test"``
+        (the bundled photographs, :func:`load_split`); or a set downloaded on first
+        use and cached: ``"b100"``, ``"urban100"``, ``"manga109"``,
+        ``"div2k_valid_hr"``, ``"bsds500"`` (needs internet once; see
+        :mod:`srkit.download`).
+    mode : {"native", "rgb", "gray"}
+        ``"native"`` keeps each file as stored: H×W for a single-channel gray file
+        (Set14's ``bridge``), H×W×3 otherwise. This is what the papers measure: the
+        reference scripts convert only 3-channel images to Y. ``"rgb"`` / ``"gray"``
+        as :func:`srkit.io.load_image`.
+
+    Returns
+    -------
+    list of (str, ndarray)
+        Image name (file stem, e.g. ``"baby"``) and the HR image, float32 in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the known ones) or mode.
+    DatasetChecksumError
+        If a shipped file was altered or is missing.
+    srkit.download.DownloadError
+        If a downloadable set is not cached and cannot be downloaded.
+
+    Notes
+    -----
+    Set14 holds the "lenna" image: keep it in metric tables, out of figures.
+    """
+    if mode not in ("native", "rgb", "gray"):
+        raise ValueError(f"mode must be 'native', 'rgb' or 'gray', got {mode!r}")
+    key = str(name).lower()
+    if key in BUNDLED_SETS:
+        return load_split(BUNDLED_SETS[key], "rgb" if mode == "native" else mode)
+    if key not in STANDARD_SETS:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(dataset_names())}")
+    info = STANDARD_SETS[key]
+    if info.shipped:
+        paths = sorted((DATASETS_DIR / info.folder).glob("*.png"))
+        verify_shipped(paths)
+        if len(paths) != info.images:
+            raise DatasetChecksumError(
+                f"{info.folder} holds {len(paths)} images, expected {info.images}; reinstall srkit")
+    else:
+        from srkit import download
+
+        paths = download.hr_images(key)
+    load = _load_native if mode == "native" else (lambda p: io.load_image(p, mode=mode))
+    return [(Path(p).stem, load(Path(p))) for p in paths]
+
+
+def load_matlab_lr(name: str, scale: int) -> list[tuple[str, object]]:
+    """MATLAB's own bicubic LR images of a shipped set, as ``(name, lr)`` pairs.
+
+    ``imresize(modcrop(hr, s), 1/s, 'bicubic')`` as computed by MATLAB and stored
+    as 8-bit PNG (Set5, ×2/×3/×4). srkit's :func:`srkit.degrade.make_lr` equals
+    them pixel for pixel (a test checks it).
+
+    Returns
+    -------
+    list of (str, ndarray)
+        HR image name (``"baby"``) and the LR image, float32 in [0, 1], H/s×W/s×3.
+
+    Raises
+    ------
+    ValueError
+        If the set has no MATLAB LR files or the scale is not 2, 3 or 4.
+    """
+    key = str(name).lower()
+    if key != "set5":
+        raise ValueError(f"srkit ships MATLAB's LR images for 'set5' only, not {name!r}")
+    if scale not in MATLAB_LR_SCALES:
+        raise ValueError(f"MATLAB LR images exist for scales {MATLAB_LR_SCALES}, not {scale!r}")
+    paths = sorted((DATASETS_DIR / "Set5" / "LR_bicubic_matlab" / f"X{scale}").glob("*.png"))
+    verify_shipped(paths)
+    suffix = f"x{scale}"
+    return [(p.stem[: -len(suffix)] if p.stem.endswith(suffix) else p.stem, _load_native(p))
+            for p in paths]
+
+
+def user_dataset(env_var: str = EVAL_DIR_ENV):
+    """The user's own folder of HR images named by ``$SRKIT_EVAL_DIR``, as an extra set.
+
+    Returns
+    -------
+    (str, list of (str, ndarray)) or None
+        The folder's name (used as the dataset name in result tables) and its
+        images as from :func:`srkit.io.load_folder`; ``None`` when the variable
+        is not set.
+    """
+    folder = os.environ.get(env_var, "").strip()
+    if not folder:
+        return None
+    path = Path(folder).expanduser()
+    return path.resolve().name or str(path), io.load_folder(path, mode="rgb")

@@ -161,3 +161,261 @@ def evaluate_folders(reference_dir, result_dir, *, crop_border: int = 0, y_chann
             ref = ref[:h, :w]  # modcrop
         items.append((name, ref, result))
     return evaluate(items, crop_border=crop_border, y_channel=y_channel, **labels)
+
+
+# ---------------------------------------------------------------------------
+# Benchmarks on the standard sets, measured the papers' way
+# ---------------------------------------------------------------------------
+
+ROUTES = {
+    "srcnn": "8-bit Y of the RGB image (rgb2ycbcr, rounded); Y resized down and up in floating "
+             "point (MATLAB bicubic); result rounded to 8 bits; measured on Y. The SRCNN code's "
+             "route: reproduces the SRCNN paper's bicubic rows on Set5 and Set14 exactly.",
+    "vdsr": "Y of the RGB image in floating point (not rounded); resized down and up in "
+            "floating point; result not rounded. The VDSR code's route: reproduces the PSNR of "
+            "the later papers' bicubic rows on Set14 (30.24 / 27.55 / 26.00).",
+    "rgb": "RGB resized down as an 8-bit image (what a stored LR PNG holds); result rounded to "
+           "8 bits; measured on its Y. The route of models that see colour (SRResNet, SRGAN, "
+           "EDSR) and of evaluate_folders; Set5 bicubic reads about 0.01 dB above the SRCNN table.",
+}
+"""Measurement routes of :func:`benchmark`: how LR images are made and results measured.
+
+All of them modcrop the HR image to a multiple of the scale, use MATLAB's bicubic
+(:func:`srkit.degrade.imresize`), crop ``scale`` pixels from every border and average
+per-image PSNR/SSIM. A single-channel (gray) file is measured on its own values; a
+colour image through BT.601 luma (:func:`srkit.metrics.rgb_to_y`).
+"""
+
+
+def _matlab_resize_float(image, output_shape):
+    """MATLAB bicubic ``imresize`` of a float64 array, unclipped, rows then columns."""
+    from srkit import degrade
+
+    out = np.asarray(image, dtype=np.float64)
+    for axis in (0, 1):
+        scale = output_shape[axis] / out.shape[axis]
+        out = degrade._resize_axis(out, axis, output_shape[axis], scale, "bicubic", None, False)
+    return out
+
+
+def _round8(image) -> np.ndarray:
+    """Float [0, 1] values to uint8 as MATLAB's ``uint8(x * 255)``: saturate, round half up."""
+    return np.floor(np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0) * 255.0 + 0.5
+                    ).astype(np.uint8)
+
+
+def route_pair(hr, scale: int, route: str = "srcnn"):
+    """The LR input and the reference a ``route`` measures against (see :data:`ROUTES`).
+
+    Parameters
+    ----------
+    hr : ndarray, H×W×3 or H×W, float in [0, 1] or uint8
+        Ground truth as stored (a gray file 2-D, as :func:`srkit.data.load_dataset`).
+    scale : int
+    route : {"srcnn", "vdsr", "rgb"}
+
+    Returns
+    -------
+    lr : ndarray
+        ``"srcnn"``/``"vdsr"``: float64 Y, (H//s)×(W//s), in [0, 1] units but **not
+        clipped** (bicubic overshoots by a few percent, as in MATLAB).
+        ``"rgb"``: uint8, (H//s)×(W//s)[×3], MATLAB's 8-bit bicubic.
+    reference : ndarray
+        The modcropped ground truth as measured: uint8 Y (``"srcnn"``), float64 Y
+        in [0, 1] (``"vdsr"``) or the uint8 image itself (``"rgb"``).
+    """
+    from srkit import degrade
+    from srkit._validate import check_scale, to_uint8
+
+    if route not in ROUTES:
+        raise ValueError(f"unknown route {route!r}; choose one of {', '.join(ROUTES)}")
+    scale = check_scale(scale)
+    hr = degrade.modcrop(hr, scale)
+    h, w = hr.shape[:2]
+    if route == "rgb":
+        ref = to_uint8(hr)
+        return degrade.imresize(ref, 1 / scale), ref
+    ref = metrics.rgb_to_y8(hr) if route == "srcnn" else metrics.rgb_to_y(hr)
+    y = ref / 255.0 if route == "srcnn" else ref
+    return _matlab_resize_float(y, (h // scale, w // scale)), ref
+
+
+def route_measure(reference, sr, scale: int, route: str = "srcnn") -> tuple[float, float]:
+    """PSNR (dB) and SSIM of a result ``sr`` against a :func:`route_pair` reference.
+
+    ``sr`` is what a method returned for the route's LR: for ``"srcnn"`` and
+    ``"rgb"`` it is rounded to 8 bits first (values clipped to [0, 1]), for
+    ``"vdsr"`` clipped only. Border ``scale``; Y for colour images of the
+    ``"rgb"`` route.
+    """
+    sr = np.asarray(sr)
+    if sr.dtype != np.uint8:
+        sr = np.asarray(sr, dtype=np.float64)
+        if not np.all(np.isfinite(sr)):
+            raise ValueError("the method returned NaN or inf values")
+        if sr.size and (sr.min() < -0.5 or sr.max() > 1.5):
+            raise ValueError(
+                f"the method returned values in [{sr.min():.3g}, {sr.max():.3g}]; methods must "
+                "return images in [0, 1] (or uint8), like their input")
+        sr = np.clip(sr, 0.0, 1.0) if route == "vdsr" else _round8(sr)
+    elif route == "vdsr":
+        sr = sr / 255.0
+    if sr.ndim == 3 and sr.shape[2] == 1 and np.asarray(reference).ndim == 2:
+        sr = sr[..., 0]
+    kw = dict(crop_border=scale, y_channel=route == "rgb")
+    return metrics.psnr(reference, sr, **kw), metrics.ssim(reference, sr, **kw)
+
+
+def bicubic(lr, scale: int):
+    """The bicubic baseline as a :func:`benchmark` method: MATLAB bicubic up by ``scale``.
+
+    uint8 input is resized as MATLAB does for uint8 (rounded after each pass);
+    float input in floating point, unclipped (the SRCNN/VDSR routes).
+    """
+    from srkit import degrade
+
+    lr = np.asarray(lr)
+    shape = (lr.shape[0] * scale, lr.shape[1] * scale)
+    if lr.dtype == np.uint8:
+        return degrade.imresize(lr, output_shape=shape)
+    return _matlab_resize_float(lr, shape)
+
+
+def keras_method(model, *, upsample: bool = True, tile: int = 256, multiple: int = 1):
+    """Wrap a fully convolutional Keras model as a :func:`benchmark` method ``(lr, scale) → sr``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        1-channel models work on Y (SRCNN, the autoencoder): on an RGB input (the
+        ``"rgb"`` route) they restore the Y channel and Cb/Cr are upscaled bicubically
+        (:func:`srkit.color.replace_luma`). 3-channel models need RGB input.
+    upsample : bool
+        Pre-upsampling model (SRCNN): its input is the bicubic-upscaled LR. False for
+        models that upscale themselves (SRResNet).
+    tile, multiple : int
+        Passed to :func:`srkit.tiles.predict_image` (whole-image output, mirrored borders).
+
+    Returns
+    -------
+    callable
+        ``method(lr, scale)`` returning float32 in [0, 1] (not rounded; the route rounds).
+    """
+    from srkit import color, tiles
+
+    channels = int(model.input_shape[-1])
+
+    def run(x):
+        return tiles.predict_image(model, np.clip(x, 0.0, 1.0).astype(np.float32), tile=tile,
+                                   multiple=multiple, quantize=False)
+
+    def method(lr, scale):
+        lr = np.asarray(lr)
+        lr = lr.astype(np.float64) / 255.0 if lr.dtype == np.uint8 else lr.astype(np.float64)
+        colour = lr.ndim == 3 and lr.shape[2] == 3
+        up = bicubic(lr, scale)
+        if channels == 1:
+            if not colour:
+                return run(up if upsample else lr)
+            ycc_up = color.rgb_to_ycbcr(np.clip(up, 0.0, 1.0))
+            y_in = ycc_up[..., 0] if upsample else color.rgb_to_ycbcr(np.clip(lr, 0, 1))[..., 0]
+            return color.replace_luma(np.clip(up, 0.0, 1.0), run(y_in))
+        if channels == 3 and not colour:
+            raise ValueError("this model takes RGB input, but the route gives it Y: benchmark it "
+                             "with route='rgb'")
+        return run(up if upsample else lr)
+
+    return method
+
+
+def _dataset_items(sets):
+    from srkit import data
+
+    for entry in ([sets] if isinstance(sets, str) else sets):
+        if isinstance(entry, str):
+            yield entry.lower(), data.load_dataset(entry)
+        else:
+            label, images = entry
+            yield str(label), list(images)
+
+
+def benchmark(method=bicubic, sets=("set5", "set14"), scales=(2, 3, 4), *, name: str = "bicubic",
+              route: str = "srcnn", compare_with: str | None = None,
+              per_image: bool = False) -> pd.DataFrame:
+    """Measure a method on named sets and scales, beside the published numbers.
+
+    Parameters
+    ----------
+    method : callable ``(lr, scale) → sr``
+        Super-resolves one LR image as the route gives it (see :func:`route_pair`:
+        float Y, or uint8 RGB for ``"rgb"``) to ``scale`` times its size, float in
+        [0, 1] or uint8. :func:`bicubic` (default) and :func:`keras_method` are such
+        methods; any Python function is too.
+    sets : str or sequence
+        Dataset names of :func:`srkit.data.load_dataset` (``"set5"``, ``"set14"``,
+        ``"b100"``, ``"bundled_test"``, …) and/or ``(label, [(name, hr), …])`` pairs
+        (e.g. :func:`srkit.data.user_dataset`).
+    scales : sequence of int
+    name : str
+        The method's name in the table.
+    route : {"srcnn", "vdsr", "rgb"}
+        How LR images are made and results measured (:data:`ROUTES`); default the
+        SRCNN code's, which reproduces the SRCNN paper's bicubic tables exactly.
+    compare_with : str, optional
+        Published method to put beside (:data:`srkit.published.METHODS`); default
+        ``name`` when the kit knows it.
+    per_image : bool
+        Return the per-image long table instead of the summary.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dataset and scale: ``dataset, scale, method, route, images, psnr,
+        ssim, paper_psnr, paper_ssim, diff_psnr, diff_ssim, paper`` (paper columns
+        NaN where no published number exists). With ``per_image``: ``dataset, scale,
+        method, route, image, psnr, ssim``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown route or dataset, or a result of the wrong shape.
+
+    Examples
+    --------
+    >>> benchmark(sets=["set5"], scales=[3])            # doctest: +SKIP
+      dataset  scale   method  route  images   psnr    ssim  paper_psnr ...
+    0    set5      3  bicubic  srcnn       5  30.392  0.8682       30.39 ...
+    """
+    from srkit import published
+
+    if route not in ROUTES:
+        raise ValueError(f"unknown route {route!r}; choose one of {', '.join(ROUTES)}")
+    rows = []
+    for dataset, images in _dataset_items(sets):
+        for scale in scales:
+            for image_name, hr in images:
+                lr, ref = route_pair(hr, scale, route)
+                sr = np.asarray(method(lr, scale))
+                expected = np.asarray(ref).shape[:2]
+                if sr.shape[:2] != expected:
+                    raise ValueError(
+                        f"{name} returned {sr.shape[0]}×{sr.shape[1]} for {dataset}/{image_name} "
+                        f"at ×{scale}; expected {expected[0]}×{expected[1]} (the LR size × scale)")
+                p, s = route_measure(ref, sr, scale, route)
+                rows.append({"dataset": dataset, "scale": int(scale), "method": name,
+                             "route": route, "image": image_name, "psnr": p, "ssim": s})
+    table = pd.DataFrame(rows)
+    if per_image:
+        return table
+    keys = ["dataset", "scale", "method", "route"]
+    summary = table.groupby(keys, sort=False).agg(
+        images=("image", "size"), psnr=("psnr", "mean"), ssim=("ssim", "mean")).reset_index()
+    paper = compare_with or name
+    found = [published.lookup(paper, d, s, route) for d, s in zip(summary["dataset"],
+                                                                   summary["scale"])]
+    summary["paper_psnr"] = [f["psnr"] if f else np.nan for f in found]
+    summary["paper_ssim"] = [f["ssim"] if f and f["ssim"] is not None else np.nan for f in found]
+    summary["diff_psnr"] = summary["psnr"] - summary["paper_psnr"]
+    summary["diff_ssim"] = summary["ssim"] - summary["paper_ssim"]
+    summary["paper"] = [f"{paper}: {f['source']}" if f else "" for f in found]
+    return summary

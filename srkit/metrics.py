@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from skimage.metrics import structural_similarity
 
-from srkit._validate import check_image
+from srkit._validate import check_image, to_uint8
 
 # BT.601 "studio swing" luma, as MATLAB's rgb2ycbcr, for RGB in [0, 1]
 _Y_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255.0
@@ -30,24 +30,56 @@ def rgb_to_y(image) -> np.ndarray:
 
     Parameters
     ----------
-    image : ndarray, H×W×3 (RGB) or H×W / H×W×1 (gray, treated as R = G = B),
+    image : ndarray, H×W×3 (RGB), or H×W / H×W×1 (a single-channel gray image),
         float in [0, 1] or uint8.
 
     Returns
     -------
     ndarray, float64, H×W
-        ``Y / 255`` with ``Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255``
-        for R, G, B in 0–255, so values lie in [16/255, 235/255]. Multiply by
-        255 for MATLAB's numbers. Not rounded.
+        For RGB, ``Y / 255`` with ``Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255``
+        for R, G, B in 0–255, so values lie in [16/255, 235/255]; multiply by 255
+        for MATLAB's numbers. Not rounded (see :func:`rgb_to_y8`).
+        A single-channel image is returned unchanged (as float in [0, 1]): the
+        papers' MATLAB scripts call ``rgb2ycbcr`` only on 3-channel images, so a
+        gray file (Set14's ``bridge``) is measured on its own values. A gray image
+        stored with three equal channels (Set14's ``man``) is converted like any
+        colour image.
+
+    Raises
+    ------
+    ValueError
+        For a 4-channel (RGBA) image: drop the alpha channel first.
     """
     image = check_image(image)
-    rgb = image.astype(np.float64) / (255.0 if image.dtype == np.uint8 else 1.0)
-    if rgb.ndim == 2 or rgb.shape[2] == 1:
-        gray = rgb.reshape(rgb.shape[:2])
-        return _Y_OFFSET + _Y_WEIGHTS.sum() * gray
-    if rgb.shape[2] == 4:
+    values = image.astype(np.float64) / (255.0 if image.dtype == np.uint8 else 1.0)
+    if values.ndim == 2 or values.shape[2] == 1:
+        return values.reshape(values.shape[:2])
+    if values.shape[2] == 4:
         raise ValueError("image has an alpha channel (4 channels); drop it first: image[..., :3]")
-    return _Y_OFFSET + rgb @ _Y_WEIGHTS
+    return _Y_OFFSET + values @ _Y_WEIGHTS
+
+
+def rgb_to_y8(image) -> np.ndarray:
+    """8-bit luma as MATLAB's ``rgb2ycbcr`` returns it for a uint8 image: Y rounded.
+
+    The first step of the SRCNN evaluation code (``im = rgb2ycbcr(im); im = im(:, :, 1)``).
+
+    Parameters
+    ----------
+    image : ndarray, H×W×3 or H×W (gray, returned as is), uint8 or float in [0, 1]
+        Float images are taken to 8 bits first (rounded).
+
+    Returns
+    -------
+    ndarray, uint8, H×W
+        ``round(16 + (65.481 R + 128.553 G + 24.966 B) / 255)`` (half away from
+        zero), in [16, 235] for colour input.
+    """
+    image = to_uint8(check_image(image))
+    if image.ndim == 2 or image.shape[2] == 1:
+        return image.reshape(image.shape[:2])
+    y = rgb_to_y(image) * 255.0
+    return np.floor(y + 0.5).astype(np.uint8)
 
 
 def _prepare(reference, test, crop_border, y_channel, data_range, names=("reference", "test")):
@@ -56,14 +88,20 @@ def _prepare(reference, test, crop_border, y_channel, data_range, names=("refere
     ``names`` are the argument names the error messages use (a caller whose
     arguments are called otherwise, e.g. ``restoration.error_percentage``).
     """
+    from srkit import _validate
+
     ref_name, tst_name = names
     ref = np.asarray(reference)
     tst = np.asarray(test)
+    if ref.shape != tst.shape and ref.shape[:2] == tst.shape[:2] \
+            and {ref.ndim, tst.ndim} == {2, 3} and max(ref, tst, key=np.ndim).shape[-1] == 1:
+        ref, tst = ref.reshape(ref.shape[:2]), tst.reshape(tst.shape[:2])  # H×W and H×W×1 agree
     if ref.shape != tst.shape:
-        raise ValueError(
-            f"{ref_name} and {tst_name} must have the same shape, got {ref.shape} and {tst.shape}. "
-            "Did you modcrop the reference (srkit.degrade.modcrop) to the size of the result?"
-        )
+        raise ValueError(_validate.describe_shape_mismatch(names, (ref.shape, tst.shape)))
+    for name, arr in ((ref_name, ref), (tst_name, tst)):
+        if arr.ndim == 3 and arr.shape[2] == 4:
+            raise ValueError(f"{name} has an alpha channel (shape {arr.shape}); metrics measure "
+                             "gray or RGB images: drop alpha with image[..., :3]")
     if data_range is None:
         ref, tst = check_image(ref, ref_name), check_image(tst, tst_name)
         if (ref.dtype == np.uint8) != (tst.dtype == np.uint8):
@@ -73,17 +111,22 @@ def _prepare(reference, test, crop_border, y_channel, data_range, names=("refere
             )
         peak = 255.0 if ref.dtype == np.uint8 else 1.0
     else:
-        peak = float(data_range)
-        if not peak > 0:
-            raise ValueError(f"data_range must be > 0, got {data_range!r}")
-        for name, arr in ((ref_name, ref), (tst_name, tst)):
-            if not np.all(np.isfinite(arr.astype(np.float64))):
-                raise ValueError(f"{name} contains NaN or inf values")
+        peak = _validate.check_data_range(data_range)
+        for name, arr in ((ref_name, ref), (tst_name, tst)):  # data outside the range told: refused
+            _validate.check_in_range(arr, name, peak, data_range)
         if peak > 1.0 and max(float(ref.max()), float(tst.max())) <= 1.0 and ref.dtype != np.uint8:
             raise ValueError(
                 f"data_range={data_range} but both images lie in [0, 1]: this inflates PSNR by "
                 f"{20 * np.log10(peak):.0f} dB. Leave data_range=None for images in [0, 1]."
             )
+        for (name, arr), (other, oarr) in (((ref_name, ref), (tst_name, tst)),
+                                           ((tst_name, tst), (ref_name, ref))):
+            if peak > 1.0 and arr.dtype.kind == "f" and float(arr.max()) <= 1.0 < float(oarr.max()):
+                raise ValueError(
+                    f"{name} lies in [0, 1] but {other} reaches {float(oarr.max()):.4g} "
+                    f"(data_range={data_range}): the two are on different scales. Bring both "
+                    "to [0, 1] (0–255 data / 255) and leave data_range=None."
+                )
     ref = ref.astype(np.float64) / peak
     tst = tst.astype(np.float64) / peak
     if y_channel:

@@ -56,10 +56,13 @@ def test_rgb_to_y_input_kinds(photo_u8, photo):
     y = rgb_to_y(photo)
     np.testing.assert_allclose(rgb_to_y(photo_u8), y, atol=1e-12)  # uint8 == float / 255
     np.testing.assert_allclose(rgb_to_y(photo.astype(np.float32)), y, atol=1e-6)
+    # a single-channel image keeps its own values (the MATLAB scripts call rgb2ycbcr only
+    # on 3-channel images); the same gray stored as RGB goes to studio range like colour
     gray = photo[..., 1]
     replicated = np.repeat(gray[..., None], 3, axis=2)
-    np.testing.assert_allclose(rgb_to_y(gray), rgb_to_y(replicated), atol=1e-12)
-    np.testing.assert_allclose(rgb_to_y(gray[..., None]), rgb_to_y(replicated), atol=1e-12)
+    np.testing.assert_array_equal(rgb_to_y(gray), gray.astype(np.float64))
+    np.testing.assert_array_equal(rgb_to_y(gray[..., None]), gray.astype(np.float64))
+    np.testing.assert_allclose(rgb_to_y(replicated), 16 / 255 + gray * 219 / 255, atol=1e-12)
     assert 16 / 255 - 1e-12 <= y.min() and y.max() <= 235 / 255 + 1e-12
 
 
