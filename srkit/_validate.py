@@ -98,3 +98,91 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint8:
         return image
     return np.rint(image.astype(np.float64) * 255.0).astype(np.uint8)
+
+
+def check_data_range(data_range) -> float:
+    """Return ``data_range`` as a finite float > 0 (the peak value images are divided by).
+
+    Raises
+    ------
+    ValueError
+        If it is not a finite number > 0.
+    """
+    if isinstance(data_range, bool) or not isinstance(data_range, numbers.Real) \
+            or not np.isfinite(data_range) or not data_range > 0:
+        raise ValueError(f"data_range must be a finite number > 0 (the images' peak value, "
+                         f"e.g. 255 for 0–255 data), got {data_range!r}")
+    return float(data_range)
+
+
+def check_in_range(array, name: str, peak: float, given=None) -> np.ndarray:
+    """Check that a real array is finite with values in [0, ``peak``]; return it as an array.
+
+    Used wherever a caller states the images' ``data_range``: data outside the
+    range it was told would give wrong numbers without any error (a 0–255
+    image with ``data_range=1`` has a "PSNR" of −21 dB).
+
+    Raises
+    ------
+    TypeError
+        If the dtype is not a real number type.
+    ValueError
+        On NaN/inf or values below 0 or above ``peak``.
+    """
+    array = np.asarray(array)
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer)
+                                   or np.issubdtype(array.dtype, np.floating)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or inf values")
+    lo, hi = float(array.min()), float(array.max())
+    if lo < 0 or hi > peak:
+        told = given if given is not None else peak
+        hint = (" It looks like 0–255 data: use data_range=255, or divide by 255 and leave "
+                "data_range=None." if hi > 1 and peak <= 1 and hi <= 255 else
+                " data_range must be the images' peak value (their values lie in [0, data_range]).")
+        raise ValueError(f"{name} has values in [{lo:.4g}, {hi:.4g}], outside [0, {told}] "
+                         f"given by data_range={told}: the numbers would be wrong.{hint}")
+    return array
+
+
+def _channels(shape) -> int:
+    return shape[2] if len(shape) == 3 else 1
+
+
+def describe_shape_mismatch(names, shapes) -> str:
+    """One message saying what differs between two image shapes (size, channels, or both).
+
+    ``names`` and ``shapes`` are pairs, e.g. ``("reference", "test")`` and their
+    ``.shape``. The hint fits the difference: channel counts (gray vs colour,
+    alpha), or sizes (modcrop, an LR image given instead of the result).
+    """
+    (a, b), (sa, sb) = names, (tuple(shapes[0]), tuple(shapes[1]))
+    if len(sa) not in (2, 3) or len(sb) not in (2, 3):
+        return (f"{a} and {b} must be H×W or H×W×C images of the same shape, "
+                f"got shapes {sa} and {sb}")
+    ca, cb = _channels(sa), _channels(sb)
+    parts = []
+    if sa[:2] != sb[:2]:
+        (ha, wa), (hb, wb) = sa[:2], sb[:2]
+        text = f"the sizes differ: {a} is {ha}×{wa}, {b} is {hb}×{wb}"
+        if ha >= hb and wa >= wb and ha - hb < 8 and wa - wb < 8:
+            text += (f". Did you modcrop {a} (srkit.degrade.modcrop) to the size of {b}?")
+        elif ha % hb == 0 and wa % wb == 0 and ha // hb == wa // wb:
+            text += (f" ({ha // hb}× smaller): is {b} the low-resolution input instead of "
+                     "the upscaled result?")
+        parts.append(text)
+    if ca != cb:
+        text = f"the channel counts differ: {a} has {ca}, {b} has {cb}"
+        if {ca, cb} == {1, 3}:
+            text += ("; measure both on the luma (y_channel=True with two RGB images, or "
+                     "srkit.metrics.rgb_to_y of the RGB one) or give both in colour")
+        elif 4 in (ca, cb):
+            text += "; drop the alpha channel with image[..., :3]"
+        parts.append(text)
+    elif len(sa) != len(sb):
+        parts.append(f"one is H×W and the other H×W×{ca}")
+    detail = "; ".join(parts) or "they differ"
+    return f"{a} and {b} must have the same shape, got {sa} and {sb}: {detail}"
