@@ -187,14 +187,14 @@ colour image through BT.601 luma (:func:`srkit.metrics.rgb_to_y`).
 """
 
 
-def _matlab_resize_float(image, output_shape):
-    """MATLAB bicubic ``imresize`` of a float64 array, unclipped, rows then columns."""
+def _matlab_resize_float(image, output_shape, method: str = "bicubic"):
+    """MATLAB ``imresize`` of a float64 array, unclipped (as MATLAB on doubles), rows first."""
     from srkit import degrade
 
     out = np.asarray(image, dtype=np.float64)
     for axis in (0, 1):
         scale = output_shape[axis] / out.shape[axis]
-        out = degrade._resize_axis(out, axis, output_shape[axis], scale, "bicubic", None, False)
+        out = degrade._resize_axis(out, axis, output_shape[axis], scale, method, None, False)
     return out
 
 
@@ -266,19 +266,45 @@ def route_measure(reference, sr, scale: int, route: str = "srcnn") -> tuple[floa
     return metrics.psnr(reference, sr, **kw), metrics.ssim(reference, sr, **kw)
 
 
-def bicubic(lr, scale: int):
-    """The bicubic baseline as a :func:`benchmark` method: MATLAB bicubic up by ``scale``.
+def interpolator(method: str = "bicubic"):
+    """An interpolation baseline as a :func:`benchmark` method ``(lr, scale) → sr``.
 
-    uint8 input is resized as MATLAB does for uint8 (rounded after each pass);
-    float input in floating point, unclipped (the SRCNN/VDSR routes).
+    Parameters
+    ----------
+    method : str
+        A :data:`srkit.degrade.METHODS` name: MATLAB's ``"bicubic"``, ``"bilinear"``,
+        ``"nearest"``, ``"lanczos2"``, ``"lanczos3"``, or an OpenCV one (``"area"``,
+        ``"cv2_cubic"``, …).
+
+    Returns
+    -------
+    callable
+        uint8 input (the ``"rgb"`` route) is resized as MATLAB resizes uint8 images
+        (rounded after each pass); float input (the Y routes) in floating point and,
+        for MATLAB's kernels, unclipped as MATLAB does for doubles (OpenCV's kernels
+        get the input clipped to [0, 1]).
     """
     from srkit import degrade
 
-    lr = np.asarray(lr)
-    shape = (lr.shape[0] * scale, lr.shape[1] * scale)
-    if lr.dtype == np.uint8:
-        return degrade.imresize(lr, output_shape=shape)
-    return _matlab_resize_float(lr, shape)
+    if method not in degrade.METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(degrade.METHODS)}")
+
+    def upscale(lr, scale):
+        lr = np.asarray(lr)
+        shape = (lr.shape[0] * scale, lr.shape[1] * scale)
+        if lr.dtype == np.uint8:
+            return degrade.imresize(lr, output_shape=shape, method=method)
+        if method.startswith(("cv2_", "area")):
+            return degrade.imresize(np.clip(lr, 0.0, 1.0).astype(np.float32), output_shape=shape,
+                                    method=method, clip=False)
+        return _matlab_resize_float(lr, shape, method)
+
+    upscale.__name__ = method
+    return upscale
+
+
+bicubic = interpolator("bicubic")
+"""The bicubic baseline as a :func:`benchmark` method (see :func:`interpolator`)."""
 
 
 def keras_method(model, *, upsample: bool = True, tile: int = 256, multiple: int = 1):

@@ -49,6 +49,24 @@ def detail_box(image, size: int = 64) -> tuple[int, int, int, int]:
     return int(top), int(left), size, size
 
 
+def difference_box(a, b, size: int = 64) -> tuple[int, int, int, int]:
+    """The ``size × size`` window where images ``a`` and ``b`` differ most (sum of |a − b|).
+
+    For zoomed crops that show a difference rather than hide it. Same shapes,
+    float in [0, 1] or uint8; returns ``(top, left, height, width)``.
+    """
+    a, b = to_float(check_image(a, "a")), to_float(check_image(b, "b"))
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    diff = np.abs(a.astype(np.float64) - b)
+    diff = diff.sum(axis=2) if diff.ndim == 3 else diff
+    size = int(min(size, *diff.shape[:2]))
+    total = np.pad(diff.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    sums = total[size:, size:] - total[:-size, size:] - total[size:, :-size] + total[:-size, :-size]
+    top, left = np.unravel_index(np.argmax(sums), sums.shape)
+    return int(top), int(left), size, size
+
+
 def compare(images, box=None, *, size: float = 2.6, crop_size: int = 64):
     """Side-by-side comparison: full images on top, the same zoomed crop below.
 

@@ -8,17 +8,17 @@ later papers (VDSR, EDSR, RCAN) list Set14 bicubic from another route.
 
 >>> from srkit import published
 >>> published.lookup("bicubic", "set5", 3)
-{'psnr': 30.39, 'ssim': 0.8682, 'source': 'Dong et al., SRCNN (TPAMI 2016), Table 3', ...}
+{'psnr': 30.39, 'ssim': 0.8682, 'source': 'Dong et al., SRCNN (TPAMI 2016)', 'route': 'srcnn'}
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-_SRCNN = "Dong et al., SRCNN (TPAMI 2016), Table 3"
+_SRCNN = "Dong et al., SRCNN (TPAMI 2016)"
 _SRCNN_91 = "Dong et al., SRCNN (TPAMI 2016), Sec. 4.1, 9-1-5 trained on 91 images"
-_VDSR = "Kim et al., VDSR (CVPR 2016), Table 3"
-_SRGAN = "Ledig et al., SRGAN (CVPR 2017), Table 4"
+_VDSR = "Kim et al., VDSR (CVPR 2016)"
+_SRGAN = "Ledig et al., SRGAN (CVPR 2017)"
 
 # (method, dataset, scale, psnr, ssim, route, source); route None: any route
 _ROWS = [
