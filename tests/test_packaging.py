@@ -103,3 +103,62 @@ def test_notebook_follows_the_kit_conventions(path):
     assert not any("verbose=1" in s for s in sources)
     markdown = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "## Takeaways" in markdown and "## Exercises" in markdown
+
+
+# --- one repository URL: srkit/project.py; every copy is written from it and checked here ---
+
+def _load(name, path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PROJECT = _load("srkit_project", ROOT / "srkit" / "project.py")
+SYNC = _load("sync_notebooks", ROOT / "tools" / "sync_notebooks.py")
+FIX = "run `python tools/sync_notebooks.py` from the repository root"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_badge_and_first_cell_come_from_the_one_source(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    assert SYNC.BADGE_TAG in cells[0].get("metadata", {}).get("tags", []), \
+        f"{path.name}: no Colab badge cell at the top; {FIX}"
+    assert "".join(cells[0]["source"]) == SYNC.badge_source(path.name), f"{path.name}: badge drifted; {FIX}"
+    first = next(c for c in cells if c["cell_type"] == "code")
+    assert "".join(first["source"]) == SYNC.first_cell_source(), f"{path.name}: first cell drifted; {FIX}"
+
+
+def _kit_urls(text):
+    """Every URL in ``text`` naming a GitHub repository called srkit, or opening one in Colab."""
+    github = re.findall(r"https://github\.com/[\w.-]+/srkit\b[^\s)\"'`\]\\]*", text)
+    colab = re.findall(r"https://colab\.research\.google\.com/github/[^\s)\"'`\]\\]+", text)
+    return github, colab
+
+
+def test_readme_and_docs_name_the_repository_of_srkit_project():
+    texts = {"README.md": (ROOT / "README.md").read_text(encoding="utf-8")}
+    texts.update({str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+                  for p in sorted((ROOT / "docs").rglob("*.md"))} if (ROOT / "docs").is_dir() else {})
+    texts.update({str(p.relative_to(ROOT)): "\n".join(
+        "".join(c["source"]) for c in json.loads(p.read_text(encoding="utf-8"))["cells"])
+        for p in NOTEBOOKS})
+    allowed = {f"https://colab.research.google.com/github/{PROJECT.github_path()}/blob/{PROJECT.BRANCH}/notebooks/{p.name}"
+               for p in NOTEBOOKS}
+    for name, text in texts.items():
+        github, colab = _kit_urls(text)
+        for url in github:
+            assert url.rstrip("/.") in (PROJECT.REPOSITORY, PROJECT.REPOSITORY + ".git"), \
+                f"{name} names {url}, srkit/project.py says {PROJECT.REPOSITORY}"
+        for url in colab:
+            assert url in allowed, f"{name} links {url}, not a notebook of {PROJECT.REPOSITORY}"
+
+
+def test_readme_has_a_colab_badge_for_every_notebook_and_says_where_srkit_comes_from():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:
+        assert PROJECT.colab_badge(path.name) in readme, f"README: no Colab badge for {path.name}"
+    assert PROJECT.REPOSITORY in readme and "SRKIT_REPO" in readme
