@@ -10,6 +10,13 @@ antialiasing, so they are *not* the papers' bicubic.
 All functions take and return images as float32 in [0, 1] (H×W or H×W×C)
 unless stated otherwise; :func:`imresize` also accepts uint8 and then returns
 uint8, rounding after each pass exactly as MATLAB does.
+
+A 4-channel image is RGB plus alpha. Resizing and cropping (:func:`imresize`,
+:func:`modcrop`, :func:`make_lr`, :func:`upscale`) treat alpha as one more
+channel, so it stays aligned with the colour. Degradations (the blurs,
+:func:`add_gaussian_noise`, :func:`jpeg_compress`) model the camera and the
+file format: they act on the RGB channels exactly as on an RGB image and return
+alpha unchanged.
 """
 
 from __future__ import annotations
@@ -323,6 +330,18 @@ def motion_kernel(length: int, angle: float = 0.0) -> np.ndarray:
     return k / k.sum()
 
 
+def _keep_alpha(image: np.ndarray, degrade_rgb) -> np.ndarray:
+    """``degrade_rgb`` applied to the colour of a float32 image; a 4th (alpha) channel is kept.
+
+    Gray and RGB images go straight through, so their results are those of
+    ``degrade_rgb`` itself.
+    """
+    if image.ndim == 3 and image.shape[2] == 4:
+        rgb = degrade_rgb(np.ascontiguousarray(image[..., :3]))
+        return np.concatenate([rgb, image[..., 3:].astype(rgb.dtype)], axis=2)
+    return degrade_rgb(image)
+
+
 def convolve(image, kernel) -> np.ndarray:
     """Convolve each channel with ``kernel`` (true convolution, symmetric borders).
 
@@ -333,15 +352,19 @@ def convolve(image, kernel) -> np.ndarray:
 
     Returns
     -------
-    ndarray, float32 in [0, 1], same shape as ``image``
+    ndarray, float32 in [0, 1], same shape as ``image`` (alpha of an RGBA image unchanged)
     """
     image = to_float(check_image(image))
     kernel = np.asarray(kernel, dtype=np.float64)
     if kernel.ndim != 2 or kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
         raise ValueError(f"kernel must be a 2-D array with odd sizes, got shape {kernel.shape}")
     flipped = np.ascontiguousarray(kernel[::-1, ::-1]).astype(np.float32)  # filter2D correlates
-    out = cv2.filter2D(image, -1, flipped, borderType=cv2.BORDER_REFLECT)
-    return np.clip(out.reshape(image.shape), 0.0, 1.0)
+
+    def blur(x):
+        out = cv2.filter2D(x, -1, flipped, borderType=cv2.BORDER_REFLECT)
+        return np.clip(out.reshape(x.shape), 0.0, 1.0)
+
+    return _keep_alpha(image, blur)
 
 
 def gaussian_blur(image, sigma: float, size: int | None = None) -> np.ndarray:
@@ -368,7 +391,7 @@ def median_blur(image, size: int) -> np.ndarray:
     image = to_float(check_image(image))
     size = _odd_size(size)
     footprint = (size, size) + (1,) * (image.ndim - 2)
-    return ndimage.median_filter(image, size=footprint, mode="reflect")
+    return _keep_alpha(image, lambda x: ndimage.median_filter(x, size=footprint, mode="reflect"))
 
 
 def bilateral_blur(image, diameter: int = 9, sigma_color: float = 0.1,
@@ -381,8 +404,12 @@ def bilateral_blur(image, diameter: int = 9, sigma_color: float = 0.1,
     image = to_float(check_image(image))
     if not (sigma_color > 0 and sigma_space > 0):
         raise ValueError("sigma_color and sigma_space must be > 0")
-    out = cv2.bilateralFilter(image, int(diameter), float(sigma_color), float(sigma_space))
-    return np.clip(out.reshape(image.shape), 0.0, 1.0)
+
+    def bilateral(x):  # OpenCV takes 1 or 3 channels: alpha is kept aside
+        out = cv2.bilateralFilter(x, int(diameter), float(sigma_color), float(sigma_space))
+        return np.clip(out.reshape(x.shape), 0.0, 1.0)
+
+    return _keep_alpha(image, bilateral)
 
 
 def add_gaussian_noise(image, sigma: float, seed=None) -> np.ndarray:
@@ -395,25 +422,35 @@ def add_gaussian_noise(image, sigma: float, seed=None) -> np.ndarray:
     if not sigma >= 0:
         raise ValueError(f"sigma must be ≥ 0, got {sigma!r}")
     rng = np.random.default_rng(seed)
-    noisy = image + rng.normal(0.0, sigma, image.shape).astype(np.float32)
-    return np.clip(noisy, 0.0, 1.0)
+
+    def noise(x):
+        return np.clip(x + rng.normal(0.0, sigma, x.shape).astype(np.float32), 0.0, 1.0)
+
+    return _keep_alpha(image, noise)
 
 
 def jpeg_compress(image, quality: int = 75) -> np.ndarray:
-    """Encode as JPEG at ``quality`` (1–100) and decode again; float32 out."""
+    """Encode as JPEG at ``quality`` (1–100) and decode again; float32 out.
+
+    JPEG stores gray or RGB: the colour of an RGBA image is compressed and its
+    alpha returned unchanged (rounded to 8 bits, as the colour is).
+    """
     image = check_image(image)
     if not 1 <= int(quality) <= 100:
         raise ValueError(f"quality must be in 1..100, got {quality!r}")
-    u8 = to_uint8(image)
-    color = u8.ndim == 3 and u8.shape[2] == 3
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(u8, cv2.COLOR_RGB2BGR) if color else u8,
-                           [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-    if not ok:  # pragma: no cover - OpenCV failure
-        raise RuntimeError("OpenCV could not encode the image as JPEG")
-    out = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    if color:
-        out = cv2.cvtColor(out, cv2.COLOR_BGR2RGB)
-    return to_float(out.reshape(image.shape))
+
+    def compress(u8):
+        color = u8.ndim == 3 and u8.shape[2] == 3
+        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(u8, cv2.COLOR_RGB2BGR) if color else u8,
+                               [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+        if not ok:  # pragma: no cover - OpenCV failure
+            raise RuntimeError("OpenCV could not encode the image as JPEG")
+        out = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+        if color:
+            out = cv2.cvtColor(out, cv2.COLOR_BGR2RGB)
+        return out.reshape(u8.shape)
+
+    return to_float(_keep_alpha(to_uint8(image), compress))
 
 
 def compose(*steps):

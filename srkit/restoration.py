@@ -174,7 +174,11 @@ def degradation(blur: Callable, *, noise: float = 0.0, quantize: bool = True,
     def degrade_one(image):
         out = blur(image)
         if noise > 0:
-            out = out + rng.normal(0.0, noise, out.shape).astype(np.float32)
+            rgba = out.ndim == 3 and out.shape[2] == 4  # noise in the colour, alpha kept
+            grain = rng.normal(0.0, noise, out.shape[:2] + (3,) if rgba else out.shape)
+            if rgba:
+                grain = np.concatenate([grain, np.zeros(out.shape[:2] + (1,))], axis=2)
+            out = out + grain.astype(np.float32)
         out = np.clip(out, 0.0, 1.0)
         if quantize:
             out = np.round(out * 255.0) / 255.0
