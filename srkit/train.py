@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -84,6 +85,32 @@ def _tpu_strategy(tf):
         return None
 
 
+RANGE_TOLERANCE = 1e-3
+"""How far targets may stray outside [0, 1] (float rounding) before training stops."""
+
+
+def _targets_in_unit_range(y_true, where: str):
+    """Stop with a clear error when the targets are not images in [0, 1]; return the check.
+
+    Every pixel metric of this kit assumes images in [0, 1]. Targets in 0–255
+    (or in [-1, 1]) make every logged number meaningless without any error:
+    PSNR of 0–255 data against predictions clipped to [0, 1] reads −43 dB.
+    The check runs inside the compiled training step: ``tf.debugging.Assert``
+    stops training at the first such batch, with this message (graph mode and
+    eager mode, CPU and GPU). Under XLA (``jit_compile=True``, Keras' default
+    on a GPU, and TPUs) assertions are dropped, so the caller also turns its
+    value into NaN with the returned boolean: the log then shows ``nan``, never
+    a plausible wrong number. Costs two reductions per batch.
+    """
+    lo, hi = tf.reduce_min(y_true), tf.reduce_max(y_true)
+    ok = tf.logical_and(lo >= -RANGE_TOLERANCE, hi <= 1.0 + RANGE_TOLERANCE)
+    assertion = tf.debugging.Assert(ok, [
+        f"{where}: the targets (y_true) must be images in [0, 1], as everywhere in srkit; this "
+        "batch has values in [min, max] =", lo, hi, "Divide 0-255 data by 255 (or map [-1, 1] "
+        "data with (x + 1) / 2) before training."], name="targets_in_0_1")
+    return ok, assertion
+
+
 def psnr_metric(y_true, y_pred, border: int = 0):
     """Per-sample PSNR in dB for images in [0, 1], ``border`` pixels cropped per side.
 
@@ -91,13 +118,23 @@ def psnr_metric(y_true, y_pred, border: int = 0):
     patches, without the Y conversion of the papers, so it tracks training;
     report test numbers with :mod:`srkit.evaluate`. Use it through
     :class:`PSNR` in ``compile(metrics=[...])``.
+
+    Raises
+    ------
+    tensorflow.errors.InvalidArgumentError
+        If ``y_true`` has values outside [0, 1] (beyond :data:`RANGE_TOLERANCE`),
+        e.g. 0–255 images: the message says so. Where assertions cannot run
+        (XLA), the values are NaN instead.
     """
     ops = keras.ops
     inner = slice(border, -border) if border > 0 else slice(None)
     y_true = ops.cast(y_true[:, inner, inner], "float32")
-    y_pred = ops.clip(ops.cast(y_pred[:, inner, inner], "float32"), 0.0, 1.0)
+    ok, assertion = _targets_in_unit_range(y_true, "PSNR metric")
+    with tf.control_dependencies([assertion]):
+        y_pred = ops.clip(ops.cast(y_pred[:, inner, inner], "float32"), 0.0, 1.0)
     mse = ops.mean(ops.square(y_pred - y_true), axis=tuple(range(1, len(y_true.shape))))
-    return -10.0 * ops.log(ops.maximum(mse, 1e-10)) / math.log(10.0)
+    psnr = -10.0 * ops.log(ops.maximum(mse, 1e-10)) / math.log(10.0)
+    return ops.where(ok, psnr, float("nan"))
 
 
 @keras.saving.register_keras_serializable(package="srkit")
@@ -106,7 +143,8 @@ class PSNR(keras.metrics.MeanMetricWrapper):
 
     Give it the same ``border`` as :class:`CroppedMSE`, so the metric measures
     the pixels the loss trains. Registered with Keras: a model compiled with
-    it saves and loads (after ``import srkit.train``).
+    it saves and loads (after ``import srkit.train``). Targets outside [0, 1]
+    (0–255 data) stop training with a clear error (see :func:`psnr_metric`).
     """
 
     def __init__(self, border: int = 0, name: str = "psnr", dtype=None):
@@ -128,6 +166,10 @@ class CroppedMSE(keras.losses.Loss):
     model to compensate for an artefact of training. The SRCNN paper avoided
     it with unpadded convolutions and a 21×21 target for a 33×33 input; this
     loss does the same with padded ones. Per-sample losses, for Keras to average.
+
+    Like :class:`PSNR`, it stops training with a clear error when the targets
+    are not images in [0, 1] (0–255 data would give losses 65,025 times larger
+    and a learning rate tuned for [0, 1] would not fit them).
     """
 
     def __init__(self, border: int, name: str = "cropped_mse", **kwargs):
@@ -137,8 +179,10 @@ class CroppedMSE(keras.losses.Loss):
     def call(self, y_true, y_pred):
         b = self.border
         inner = slice(b, -b) if b > 0 else slice(None)
-        diff = keras.ops.cast(y_pred[:, inner, inner], "float32") - \
-            keras.ops.cast(y_true[:, inner, inner], "float32")
+        y_true = keras.ops.cast(y_true[:, inner, inner], "float32")
+        _, assertion = _targets_in_unit_range(y_true, "CroppedMSE loss")
+        with tf.control_dependencies([assertion]):
+            diff = keras.ops.cast(y_pred[:, inner, inner], "float32") - y_true
         return keras.ops.mean(keras.ops.square(diff), axis=(1, 2, 3))
 
     def get_config(self):
@@ -226,6 +270,14 @@ def fit(model, data, *, epochs: int, run_dir, steps_per_epoch: int | None = None
         Print a line every this many epochs (0: print nothing).
     restart : bool
         Ignore (delete) a backup and history from an earlier run.
+
+        A resumed run must be the same run: ``fit`` writes the configuration
+        (every layer's class and settings, the optimizer's, the loss) to
+        ``run_dir/run_config.json``, and when the folder holds an interrupted
+        run of another configuration (a 5×5 kernel where it had 3×3, another
+        learning rate or schedule) it raises ``ValueError`` saying what
+        differs, instead of loading weights that do not fit or mixing two
+        runs. Pass ``restart=True`` or another ``run_dir`` then.
     state : dict, optional
         For models with their own ``train_step`` and several networks and
         optimizers (a GAN): the objects to save and restore, by name, e.g.
@@ -247,10 +299,20 @@ def fit(model, data, *, epochs: int, run_dir, steps_per_epoch: int | None = None
     if restart:
         shutil.rmtree(backup_dir, ignore_errors=True)
         history_csv.unlink(missing_ok=True)
+    config_json = run_dir / "run_config.json"
+    config = _run_config(model, state)
     resuming = backup_dir.exists() and any(backup_dir.iterdir())
+    if resuming and config_json.exists():
+        differs = _config_difference(json.loads(config_json.read_text()), config)
+        if differs:
+            raise ValueError(f"{run_dir} holds an interrupted run of another configuration "
+                             f"({differs}); pass restart=True to discard it and train afresh, "
+                             "or give another run_dir")
     if not resuming:
         history_csv.unlink(missing_ok=True)  # stale curves of a finished run
     run_dir.mkdir(parents=True, exist_ok=True)
+    if not resuming or not config_json.exists():
+        config_json.write_text(json.dumps(config, indent=1))
 
     initial_epoch = 0
     if state:
@@ -273,6 +335,115 @@ def fit(model, data, *, epochs: int, run_dir, steps_per_epoch: int | None = None
     history = pd.read_csv(history_csv)
     history["epoch"] = history["epoch"] + 1
     return history.drop_duplicates("epoch", keep="last").reset_index(drop=True)
+
+
+def _plain(value):
+    """``value`` as JSON-comparable data; code (Lambda layers) stands as a placeholder.
+
+    A Lambda layer's config holds its marshalled bytecode, which names the
+    notebook cell's file; that changes with every kernel and must not count.
+    """
+    if isinstance(value, dict):
+        if value.get("class_name") == "__lambda__":
+            return "<lambda>"
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _settings(obj) -> dict:
+    """A layer's, loss's or optimizer's config without its name (names count up on rebuild)."""
+    try:
+        config = dict(obj.get_config())
+    except Exception:  # noqa: BLE001 - custom objects without get_config: the class must do
+        return {}
+    config.pop("name", None)
+    return _plain(config)
+
+
+def _layers(model) -> list:
+    """``[class name, settings]`` of every layer, nested models walked into, in order."""
+    entries = []
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, keras.Model):
+            entries.extend(_layers(layer))
+        else:
+            entries.append([type(layer).__name__, _settings(layer)])
+    return entries
+
+
+def _describe_loss(loss):
+    if loss is None or isinstance(loss, str):
+        return loss
+    if isinstance(loss, keras.losses.Loss):
+        return [type(loss).__name__, _settings(loss)]
+    return getattr(loss, "__name__", type(loss).__name__)
+
+
+def _run_config(model, state) -> dict:
+    """What must not change between an interrupted run and its resumption."""
+    objects = dict(state) if state else {"model": model}
+    config = {}
+    for name, obj in objects.items():
+        if isinstance(obj, keras.optimizers.Optimizer):
+            config[name] = {"optimizer": [type(obj).__name__, _settings(obj)]}
+        else:
+            config[name] = {"layers": _layers(obj)}
+    if not state:
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is not None:
+            config["model"]["optimizer"] = [type(optimizer).__name__, _settings(optimizer)]
+        config["model"]["loss"] = _plain(_describe_loss(getattr(model, "loss", None)))
+    return config
+
+
+def _short(value) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _leaf_difference(old, new, path: str = "") -> str:
+    """``"key.sub value, was value"`` for the first setting that differs (depth first)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for k in sorted(set(old) | set(new)):
+            if old.get(k) != new.get(k):
+                if k == "config" or k not in old or k not in new:
+                    sub = path
+                else:
+                    sub = f"{path}.{k}" if path else k
+                if k not in old or k not in new:
+                    return f"{sub or k} {_short(new.get(k))}, was {_short(old.get(k))}"
+                return _leaf_difference(old[k], new[k], sub)
+        return ""
+    return f"{path} {_short(new)}, was {_short(old)}".strip()
+
+
+def _config_difference(saved: dict, now: dict) -> str:
+    """The first difference between two run configurations in words, or '' if none."""
+    for name in sorted(set(saved) | set(now)):
+        if name not in saved or name not in now:
+            return f"{name!r} is {'new' if name not in saved else 'missing'} in this run"
+        old, new = saved[name], now[name]
+        layers_old, layers_new = old.get("layers"), new.get("layers")
+        if layers_old != layers_new and layers_old is not None and layers_new is not None:
+            label = "the model" if name == "model" else name
+            if len(layers_old) != len(layers_new):
+                return f"{label} has {len(layers_new)} layers, the interrupted run had {len(layers_old)}"
+            for i, ((cls_old, cfg_old), (cls_new, cfg_new)) in enumerate(zip(layers_old, layers_new)):
+                if cls_old != cls_new:
+                    return f"layer {i} of {label} is {cls_new}, was {cls_old}"
+                if cfg_old != cfg_new:
+                    return f"layer {i} ({cls_new}) of {label}: {_leaf_difference(cfg_old, cfg_new)}"
+        for key in ("optimizer", "loss"):
+            if old.get(key) != new.get(key):
+                a, b = old.get(key), new.get(key)
+                if key == "optimizer" and a and b and a[0] == b[0]:
+                    return f"optimizer of {name}: {_leaf_difference(a[1], b[1])}"
+                return f"{key} of {name}: {_short(b)}, was {_short(a)}"
+    return ""
 
 
 class TrainingCheckpoint(keras.callbacks.Callback):
@@ -327,7 +498,13 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         latest = self._manager.latest_checkpoint
         if latest is None:
             return 0
-        self._checkpoint.restore(latest).assert_existing_objects_matched()
+        try:
+            self._checkpoint.restore(latest).assert_existing_objects_matched()
+        except (ValueError, AssertionError) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ValueError(f"the checkpoint in {self.directory} was written by networks or "
+                             f"optimizers of another configuration ({first[:200]}); delete that "
+                             "folder (fit(..., restart=True)) or use another one") from err
         return int(self.epoch.numpy())
 
     def save(self, epoch: int) -> str:
