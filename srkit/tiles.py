@@ -19,6 +19,8 @@ How it works (one axis; the other is the same)::
 Functions
 ---------
 - :func:`receptive_radius` — how far an output pixel looks, found by probing.
+- :func:`total_stride` — the shift that moves the output along, found by probing
+  (1 for SRCNN; 4 for a network with two 2× poolings).
 - :func:`predict_tiled` — tiled prediction, identical to whole-image prediction.
 - :func:`predict_whole` — the reference: the image in one call.
 """
@@ -31,6 +33,7 @@ import numpy as np
 
 _COMPILED = weakref.WeakKeyDictionary()  # model -> its traced inference function
 _GRADIENTS = weakref.WeakKeyDictionary()  # model -> its traced probe gradient
+_STRIDES = weakref.WeakKeyDictionary()  # model -> {(channels, radius, weights sum): stride}
 
 
 def _output_scale(model, channels: int, probe: int = 16) -> int:
@@ -122,9 +125,122 @@ def _centre_gradient(model, channels: int):
     return cache[channels]
 
 
+def total_stride(model, channels: int | None = None, *, radius: int | None = None,
+                 max_stride: int = 32, seed: int = 0) -> int:
+    """Total stride of ``model``: the smallest input shift that shifts its output along.
+
+    A network without downsampling is shift-equivariant: move the input by one
+    pixel and the output moves by one pixel (times its upscaling factor). A
+    network with two 2× poolings is so only for shifts by multiples of 4: its
+    pooling grid is anchored at the window's corner, so a tile starting at
+    another offset gives other values. Tiles must then start at multiples of
+    that stride, or the mosaic has seams. Found by probing: the output for a
+    random input is compared with the output for the same input shifted by
+    1, 2, … pixels, away from the borders.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Fully convolutional, input ``B×H×W×C``.
+    channels : int, optional
+        Input channels; read from ``model.input_shape`` when None.
+    radius : int, optional
+        Receptive radius (:func:`receptive_radius`, measured when None): the
+        comparison keeps away from the borders by more than that.
+    max_stride : int
+        Largest stride tried.
+
+    Returns
+    -------
+    int
+        s ≥ 1; 1 for models without downsampling (SRCNN, SRResNet).
+
+    Raises
+    ------
+    ValueError
+        If no shift up to ``max_stride`` reproduces the output (global pooling,
+        position-dependent layers): such a model cannot be run tile by tile.
+    """
+    import tensorflow as tf
+
+    channels = channels or int(model.input_shape[-1])
+    if radius is None:
+        radius = receptive_radius(model, channels)
+    weights_sum = float(sum(np.sum(np.asarray(w, np.float64)) for w in model.get_weights()))
+    key = (channels, int(radius), int(max_stride), weights_sum)
+    cache = _STRIDES.setdefault(model, {})
+    if key in cache:  # the same weights: the same answer
+        return cache[key]
+    scale = _output_scale(model, channels)
+    margin = int(radius) + int(max_stride)
+    n = -(-(2 * margin + 64) // max_stride) * max_stride
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, (n + max_stride, n + max_stride, channels)).astype(np.float32)
+    call = _infer_function(model, channels)  # a probe, not a tile
+    base = call(tf.constant(x[None, :n, :n])).numpy()[0]
+    tolerance = 1e-5 * max(1.0, float(np.abs(base).max()))
+    for shift in range(1, int(max_stride) + 1):
+        moved = call(tf.constant(x[None, shift:shift + n, shift:shift + n])).numpy()[0]
+        a = base[(shift + margin) * scale:(n - margin) * scale,
+                 (shift + margin) * scale:(n - margin) * scale]
+        b = moved[margin * scale:(n - margin - shift) * scale,
+                  margin * scale:(n - margin - shift) * scale]
+        if np.abs(a - b).max() <= tolerance:
+            cache[key] = shift
+            return shift
+    raise ValueError(f"the output of {model.name!r} does not follow its input under any shift "
+                     f"up to {max_stride} pixels (global pooling or position-dependent layers?): "
+                     "tiles would not reproduce the whole-image output; use predict_whole")
+
+
+def _check_multiple(model, channels: int, multiple, radius: int) -> int:
+    """The tiling step: ``multiple`` checked against the model's total stride, or that stride."""
+    stride = total_stride(model, channels, radius=radius)
+    if multiple is None:
+        return stride
+    if isinstance(multiple, bool) or int(multiple) != multiple or int(multiple) < 1:
+        raise ValueError(f"multiple must be an integer ≥ 1 (or None to detect it), got {multiple!r}")
+    if int(multiple) % stride:
+        raise ValueError(f"multiple={multiple} would leave seams: the model's total stride "
+                         f"(pooling or strided layers) is {stride}, so tiles must start at "
+                         f"multiples of {stride}. Pass multiple={stride} (or a multiple of it), or "
+                         "leave multiple=None to use the measured stride")
+    return int(multiple)
+
+
+def _check_channels(model, channels: int) -> None:
+    """Refuse an image whose channel count the model does not take, saying what differs."""
+    try:
+        shape = model.input_shape
+    except (AttributeError, ValueError):  # a subclassed model not yet called: nothing to check
+        return
+    expected = shape[-1] if isinstance(shape, tuple) else None
+    if expected is not None and int(expected) != channels:
+        hint = {(4, 3): ": drop the alpha channel with image[..., :3]",
+                (3, 1): ": give the luma (srkit.metrics.rgb_to_y) or one channel",
+                (1, 3): ": give an RGB image H×W×3"}.get((channels, int(expected)), "")
+        raise ValueError(f"the model takes {expected}-channel input, the image has {channels} "
+                         f"channel(s){hint}")
+
+
 def _as_hwc(image) -> tuple[np.ndarray, bool]:
-    """float32 H×W×C view of ``image``, and whether it was 2-D (to squeeze the result)."""
-    x = np.asarray(image, dtype=np.float32)
+    """float32 H×W×C view of ``image``, and whether it was 2-D (to squeeze the result).
+
+    Refuses what would give a wrong result without an error: integer data
+    (0–255 values fed to a network trained on [0, 1]), NaN/inf, and values
+    outside [0, 1].
+    """
+    x = np.asarray(image)
+    if x.dtype == bool or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"image must be a float array in [0, 1], got dtype {x.dtype}"
+                        + ("; use image / 255.0" if np.issubdtype(x.dtype, np.integer) else ""))
+    x = x.astype(np.float32, copy=False)
+    if x.size and not np.all(np.isfinite(x)):
+        raise ValueError("image contains NaN or inf values")
+    if x.size and (float(x.min()) < 0.0 or float(x.max()) > 1.0):
+        raise ValueError(f"image has values in [{float(x.min()):.4g}, {float(x.max()):.4g}], "
+                         "outside [0, 1], the range srkit's models are trained on: clip it "
+                         "(np.clip(image, 0, 1)) or, for 0–255 data, divide by 255")
     if x.ndim == 2:
         return x[..., None], True
     if x.ndim != 3:
@@ -143,7 +259,9 @@ def _windows(length: int, window: int, halo: int, multiple: int) -> list[tuple[i
                          f"side; use a tile larger than {2 * halo + multiple}")
     starts = list(range(0, length - window, step)) + [length - window]
     if (length - window) % multiple:
-        raise ValueError(f"image side {length} minus tile {window} must be a multiple of {multiple}")
+        raise ValueError(f"image side {length} minus tile {window} must be a multiple of {multiple} "
+                         "(the model's stride): crop or pad the image to a multiple of "
+                         f"{multiple}, or use predict_image, which pads it")
     out, covered = [], 0
     for start in starts:
         keep_to = start + window - halo if start + window < length else length
@@ -153,7 +271,7 @@ def _windows(length: int, window: int, halo: int, multiple: int) -> list[tuple[i
 
 
 def predict_tiled(model, image, *, tile: int = 256, overlap: int | None = None,
-                  batch_size: int = 4, multiple: int = 1) -> np.ndarray:
+                  batch_size: int = 4, multiple: int | None = None) -> np.ndarray:
     """Run ``model`` on ``image`` tile by tile; same result as one whole-image call.
 
     Parameters
@@ -172,22 +290,33 @@ def predict_tiled(model, image, *, tile: int = 256, overlap: int | None = None,
         :func:`receptive_radius`.
     batch_size : int
         Windows per model call.
-    multiple : int
-        For models that downsample inside (pooling, strided convolutions),
-        their total stride: window positions are then multiples of it.
+    multiple : int, optional
+        Window positions are multiples of it. None (default): the model's
+        total stride, measured with :func:`total_stride` (1 for models that do
+        not downsample, 4 after two 2× poolings). A value that is not a
+        multiple of the measured stride is refused: it would leave seams.
 
     Returns
     -------
     ndarray, float32, (s·H)×(s·W)×C' (or ×1 squeezed to 2-D if the input was 2-D)
         Equal to whole-image inference up to float rounding (≈1e-6).
+
+    Raises
+    ------
+    ValueError
+        If the image's channels are not the model's, ``multiple`` does not fit
+        the model's stride, the tile is too small for the overlap, or an image
+        side is not compatible with the stride.
     """
     import tensorflow as tf
 
     x, squeeze = _as_hwc(image)
     h, w, c = x.shape
+    _check_channels(model, c)
     scale = _output_scale(model, c)
     if overlap is None:
         overlap = receptive_radius(model, c)
+    multiple = _check_multiple(model, c, multiple, overlap)
     # the halo is rounded up to the model's stride so kept regions stay aligned
     halo = -(-int(overlap) // multiple) * multiple
     th, tw = min(tile, h), min(tile, w)
@@ -211,7 +340,12 @@ def predict_tiled(model, image, *, tile: int = 256, overlap: int | None = None,
 
 
 def _compiled(model, channels: int):
-    """``model(x, training=False)`` traced once for any batch and tile size."""
+    """``model(x, training=False)`` traced once for any batch and tile size (the tiles' call)."""
+    return _infer_function(model, channels)
+
+
+def _infer_function(model, channels: int):
+    """The traced inference function of ``model``, shared by tiles and probes."""
     import tensorflow as tf
 
     key = (channels,)
@@ -234,7 +368,8 @@ def predict_whole(model, image) -> np.ndarray:
     return out[..., 0] if squeeze and out.shape[-1] == 1 else out
 
 
-def predict_image(model, image, *, tile: int = 256, multiple: int = 1, radius: int | None = None,
+def predict_image(model, image, *, tile: int = 256, multiple: int | None = None,
+                  radius: int | None = None,
                   batch_size: int = 4, quantize: bool = True) -> np.ndarray:
     """Restore a whole image: mirror its borders, run the model tile by tile, crop, clip.
 
@@ -257,9 +392,11 @@ def predict_image(model, image, *, tile: int = 256, multiple: int = 1, radius: i
         The model's input (a gray image or one channel may be 2-D).
     tile : int
         Window side in input pixels for :func:`predict_tiled`.
-    multiple : int
-        Total stride of models that downsample inside (2 per pooling layer):
-        inputs and tile positions are kept at multiples of it.
+    multiple : int, optional
+        Total stride of models that downsample inside (4 after two 2×
+        poolings): inputs and tile positions are kept at multiples of it.
+        None (default) measures it (:func:`total_stride`); a value that does
+        not fit the model is refused, as in :func:`predict_tiled`.
     radius : int, optional
         Receptive radius; measured with :func:`receptive_radius` when None.
     batch_size : int
@@ -273,9 +410,10 @@ def predict_image(model, image, *, tile: int = 256, multiple: int = 1, radius: i
         ``(s·H)×(s·W)×C'``, 2-D when the input was 2-D and C' = 1.
     """
     x, squeeze = _as_hwc(image)
-    multiple = max(1, int(multiple))
+    _check_channels(model, x.shape[2])
     if radius is None:
         radius = receptive_radius(model, x.shape[2])
+    multiple = _check_multiple(model, x.shape[2], multiple, radius)
     pad = -(-int(radius) // multiple) * multiple
     h, w = x.shape[:2]
     extra_h, extra_w = (-(h + 2 * pad)) % multiple, (-(w + 2 * pad)) % multiple
