@@ -170,6 +170,23 @@ def feature_extractor(layer: str = "block5_conv4", *, fallback=None, fallback_na
         return model, description
 
 
+def _image_batch(array, name: str) -> np.ndarray:
+    """``array`` as a float32 batch B×h×w×C in [0, 1], or a clear error (0–255 data, NaN, shape)."""
+    batch = np.asarray(array)
+    if batch.ndim != 4:
+        raise ValueError(f"{name} must be a batch B×h×w×C, got shape {batch.shape}")
+    if batch.dtype == bool or not np.issubdtype(batch.dtype, np.floating):
+        raise TypeError(f"{name} must be float images in [0, 1], got dtype {batch.dtype}"
+                        + ("; use batch / 255.0" if np.issubdtype(batch.dtype, np.integer) else ""))
+    if not np.all(np.isfinite(batch)):
+        raise ValueError(f"{name} contains NaN or inf values")
+    lo, hi = float(batch.min()), float(batch.max())
+    if lo < 0.0 or hi > 1.0:
+        raise ValueError(f"{name} has values in [{lo:.4g}, {hi:.4g}], outside [0, 1]: the "
+                         "checks would compare the wrong scales; divide 0–255 data by 255")
+    return batch.astype(np.float32)
+
+
 class CollapseGuard(keras.callbacks.Callback):
     """Keras callback: stop a GAN with a clear message when training goes wrong.
 
@@ -207,9 +224,7 @@ class CollapseGuard(keras.callbacks.Callback):
                  real_accuracy_key: str = "d_real_acc", fake_accuracy_key: str = "d_fake_acc",
                  raise_error: bool = False):
         super().__init__()
-        self.probe = np.asarray(probe, dtype=np.float32)
-        if self.probe.ndim != 4:
-            raise ValueError(f"probe must be a batch B×h×w×C, got shape {self.probe.shape}")
+        self.probe = _image_batch(probe, "probe")
         self.generator = generator
         self.black_level, self.min_std_ratio = float(black_level), float(min_std_ratio)
         self.d_win_accuracy, self.patience = float(d_win_accuracy), int(patience)
@@ -302,8 +317,11 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, probe, folder, *, target=None, generator=None):
         super().__init__()
-        self.probe = np.asarray(probe, dtype=np.float32)
-        self.target = None if target is None else np.asarray(target, dtype=np.float32)
+        self.probe = _image_batch(probe, "probe")
+        self.target = None if target is None else _image_batch(target, "target")
+        if self.target is not None and len(self.target) != len(self.probe):
+            raise ValueError(f"target has {len(self.target)} images, probe {len(self.probe)}: "
+                             "give one ground truth per probe image")
         self.folder = Path(folder)
         self.generator = generator
         self.paths: list[Path] = []
@@ -311,6 +329,10 @@ class SampleGrid(keras.callbacks.Callback):
     def grid(self, generator) -> np.ndarray:
         """The grid image (float32 in [0, 1], H×W×C) for the current generator."""
         out = np.clip(np.asarray(generator(self.probe, training=False)), 0, 1)
+        if self.target is not None and self.target.shape != out.shape:
+            what = ("sizes" if self.target.shape[1:3] != out.shape[1:3] else "channel counts")
+            raise ValueError(f"target has shape {self.target.shape}, the generator's output "
+                             f"{out.shape}: their {what} differ; give the ground truth of the probe")
         factor = out.shape[1] // self.probe.shape[1]
         inputs = self.probe.repeat(factor, axis=1).repeat(factor, axis=2)
         columns = [inputs, out] + ([self.target] if self.target is not None else [])
