@@ -144,7 +144,8 @@ def setup(seed: int = 42, *, tensorflow: bool = True) -> dict:
     seed_everything(seed)
     versions = ", ".join(f"{k} {info[k]}" for k in ("python", "numpy", "tensorflow", "keras", "srkit")
                          if k in info)
-    print(f"profile: {info['profile']} (set {QUICK_ENV}=1 for the quick one)")
+    print(f"profile: {info['profile']}" + ("" if info["profile"] == "quick"
+                                            else f" (set {QUICK_ENV}=1 for the quick one)"))
     print(f"CPU: {info['cpu']}, {info['cores']} cores")
     if tensorflow:
         print(f"GPU: {', '.join(info['gpus']) if info['gpus'] else 'none, training runs on the CPU'}")

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from srkit import degrade, metrics
-from srkit._validate import check_image, check_scale, to_float
+from srkit._validate import check_image, check_scale, to_float, to_uint8
 
 CHANNELS = ("y", "rgb")
 
@@ -47,7 +47,8 @@ def _as_channels(image: np.ndarray, channels: str) -> np.ndarray:
 
 
 def make_pairs(images, scale: int, *, upsample: bool = True, channels: str = "y",
-               quantize: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
+               quantize: bool = True, route: str | None = None
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Degrade whole images into aligned ``(input, target)`` pairs for training.
 
     Parameters
@@ -66,23 +67,51 @@ def make_pairs(images, scale: int, *, upsample: bool = True, channels: str = "y"
         [16/255, 235/255]), shape H×W×1. "rgb": H×W×3 (gray replicated).
     quantize : bool
         Round the LR to 8 bits as a stored LR image is (the evaluation does).
+    route : {None, "srcnn", "vdsr", "rgb"}
+        Make the pairs exactly as :func:`srkit.evaluate.benchmark` makes its test
+        inputs on that route (:func:`srkit.evaluate.route_pair`). ``"srcnn"`` is the
+        SRCNN code's training data: 8-bit Y of the image, resized down and (with
+        ``upsample``) up in floating point, **not clipped** (bicubic overshoots [0, 1]
+        by a few percent); the target is that 8-bit Y / 255. Y routes need
+        ``channels="y"``; ``quantize`` is then ignored. None (default): RGB resized
+        as 8-bit images by :func:`srkit.degrade.make_lr`, then converted to ``channels``.
 
     Returns
     -------
     list of (input, target)
-        float32 arrays in [0, 1] with a channel axis. The target is the
-        modcropped HR; the input is H×W×C (``upsample``) or
-        (H/scale)×(W/scale)×C.
+        float32 arrays with a channel axis (values in [0, 1] but for a Y route's
+        input). The target is the modcropped HR; the input is H×W×C
+        (``upsample``) or (H/scale)×(W/scale)×C.
     """
     scale = check_scale(scale)
     if channels not in CHANNELS:
         raise ValueError(f"channels must be one of {CHANNELS}, got {channels!r}")
+    if route is not None:
+        from srkit import evaluate
+
+        if route not in evaluate.ROUTES:
+            raise ValueError(f"unknown route {route!r}; choose one of {', '.join(evaluate.ROUTES)}")
+        if route != "rgb" and channels != "y":
+            raise ValueError(f"route {route!r} works on the Y channel: use channels='y'")
     pairs = []
     for item in images:
         image = item[1] if isinstance(item, tuple) else item
         image = to_float(check_image(image))
-        lr, hr = degrade.make_lr(image, scale, upsample=upsample, quantize=quantize)
-        pairs.append((_as_channels(lr, channels), _as_channels(hr, channels)))
+        if route is None:
+            lr, hr = degrade.make_lr(image, scale, upsample=upsample, quantize=quantize)
+            pairs.append((_as_channels(lr, channels), _as_channels(hr, channels)))
+            continue
+        lr, ref = evaluate.route_pair(image, scale, route)
+        if route == "rgb":
+            lr, hr = to_float(lr), to_float(ref)
+            if upsample:
+                lr = to_float(evaluate.bicubic(to_uint8(lr), scale))
+            pairs.append((_as_channels(lr, channels), _as_channels(hr, channels)))
+            continue
+        hr = ref / 255.0 if ref.dtype == np.uint8 else ref
+        if upsample:
+            lr = evaluate.bicubic(lr, scale)
+        pairs.append((lr.astype(np.float32)[..., None], hr.astype(np.float32)[..., None]))
     if not pairs:
         raise ValueError("make_pairs() got no images")
     return pairs
@@ -208,6 +237,10 @@ def patch_dataset(pairs, patch_size: int, *, stride: int | None = None, batch_si
                   min_std: float = 0.0, seed: int = 0):
     """A batched ``tf.data.Dataset`` of aligned ``(input, target)`` patches.
 
+    Every step works on whole batches held in memory (one gather per batch, the
+    flips/rotations as three ``tf.where`` on the batch), so the pipeline costs next
+    to nothing beside training even on a 2-core CPU (``benchmarks/bench_pipeline.py``).
+
     Parameters
     ----------
     pairs : list of (input, target)
@@ -217,10 +250,10 @@ def patch_dataset(pairs, patch_size: int, *, stride: int | None = None, batch_si
         a multiple of the scale; the input patch is ``patch_size / scale``.
     stride : int or None
         An int cuts patches on a fixed grid with this step (HR pixels), as the
-        SRCNN paper; the dataset then knows its length when ``repeat=False``.
-        None draws patches at uniformly random positions (every valid
-        position of every image equally likely), an endless stream: give
-        ``steps_per_epoch`` to ``fit``.
+        SRCNN paper (:func:`grid_patches`); each pass over the data (epoch) visits
+        every patch once, in a new random order when ``shuffle``. None draws
+        patches at uniformly random positions (every valid position of every
+        image equally likely), an endless stream: give ``steps_per_epoch`` to ``fit``.
     batch_size : int
         Global batch size (under a ``tf.distribute`` strategy it is split
         across replicas).
@@ -243,7 +276,13 @@ def patch_dataset(pairs, patch_size: int, *, stride: int | None = None, batch_si
     -------
     tf.data.Dataset
         Elements ``(inputs, targets)``: float32 tensors ``B×p'×p'×C`` and
-        ``B×p×p×C`` (the last, smaller batch is dropped).
+        ``B×p×p×C`` (patches that do not fill a last batch are left out).
+
+    Raises
+    ------
+    ValueError
+        If no patch fits, all are flatter than ``min_std``, or there are fewer
+        grid patches than ``batch_size``.
     """
     import tensorflow as tf
 
@@ -251,19 +290,104 @@ def patch_dataset(pairs, patch_size: int, *, stride: int | None = None, batch_si
     _check_multiple(patch_size, factor, "patch_size")
     if stride is not None:
         inputs, targets = grid_patches(pairs, patch_size, stride, min_std=min_std)
-        ds = tf.data.Dataset.from_tensor_slices((inputs, targets))
-        if shuffle:
-            ds = ds.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
-        if repeat:
-            ds = ds.repeat()
+        ds = _grid_batches(inputs, targets, batch_size, shuffle, repeat, seed)
     else:
-        ds = _random_patches(pairs, patch_size // factor, factor, seed)
-        if min_std > 0:
-            ds = ds.filter(lambda lr, hr: tf.math.reduce_std(hr) >= min_std)
+        ds = _random_batches(pairs, patch_size // factor, factor, batch_size, min_std, seed)
     if augment:
         seeds = tf.data.Dataset.random(seed=seed + 1).batch(2)
-        ds = tf.data.Dataset.zip(ds, seeds).map(_dihedral, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+        ds = tf.data.Dataset.zip(ds, seeds).map(_dihedral_batch)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _grid_batches(inputs, targets, batch_size: int, shuffle: bool, repeat: bool, seed: int):
+    """Batches of grid patches: one index vector per batch, one gather per side."""
+    import tensorflow as tf
+
+    n = len(inputs)
+    per_epoch = n // batch_size
+    if per_epoch == 0:
+        raise ValueError(f"{n} patches cannot fill one batch of {batch_size}; lower batch_size")
+    x, y = tf.constant(inputs), tf.constant(targets)
+
+    def epoch_order(epoch):
+        order = tf.range(n, dtype=tf.int64)
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(
+                order, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+        return tf.reshape(order[:per_epoch * batch_size], [per_epoch, batch_size])
+
+    epochs = tf.data.Dataset.range(2**62 if repeat else 1)
+    index_batches = epochs.map(epoch_order).unbatch()
+    return index_batches.map(lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
+
+
+def _valid_positions(lr, hr, lp: int, factor: int, min_std: float) -> np.ndarray:
+    """(top, left) LR positions of the patches of one pair whose target is not flat."""
+    h, w = lr.shape[0] - lp + 1, lr.shape[1] - lp + 1
+    if h < 1 or w < 1:
+        return np.zeros((0, 2), np.int64)
+    if min_std <= 0:
+        tops, lefts = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
+        return np.stack([tops.ravel(), lefts.ravel()], axis=1)
+    p = lp * factor
+    values = hr.astype(np.float64)
+
+    def box_sums(a):  # sums over every p×p window (all channels) at LR-grid positions
+        total = np.pad(a.sum(axis=2).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+        sums = total[p:, p:] - total[:-p, p:] - total[p:, :-p] + total[:-p, :-p]
+        return sums[::factor, ::factor][:h, :w]
+
+    count = p * p * hr.shape[2]
+    mean = box_sums(values) / count
+    var = np.maximum(box_sums(values * values) / count - mean * mean, 0.0)
+    tops, lefts = np.nonzero(np.sqrt(var) >= min_std)
+    return np.stack([tops, lefts], axis=1)
+
+
+def _random_batches(pairs, lp: int, factor: int, batch_size: int, min_std: float, seed: int):
+    """Endless batches of patches at uniformly random (non-flat) positions.
+
+    All images are flattened into one buffer per side; the valid positions of
+    every image are listed once, and a batch draws ``batch_size`` of them
+    uniformly and gathers the patches with one index tensor per side.
+    """
+    import tensorflow as tf
+
+    usable, positions = [], []
+    for lr, hr in pairs:
+        pos = _valid_positions(lr, hr, lp, factor, min_std)
+        if len(pos):
+            positions.append(np.column_stack([np.full(len(pos), len(usable)), pos]))
+            usable.append((lr, hr))
+    if not usable:
+        if any(lr.shape[0] >= lp and lr.shape[1] >= lp for lr, _ in pairs):
+            raise ValueError(f"every patch is flatter than min_std={min_std}; lower it")
+        raise ValueError(f"no image is at least {lp * factor} pixels on each side")
+    positions = tf.constant(np.concatenate(positions), tf.int64)  # (image, top, left)
+    channels = usable[0][0].shape[2]
+    lr_flat = tf.constant(np.concatenate([lr.ravel() for lr, _ in usable]))
+    hr_flat = tf.constant(np.concatenate([hr.ravel() for _, hr in usable]))
+    lr_off = tf.constant(np.cumsum([0] + [lr.size for lr, _ in usable[:-1]]), tf.int64)
+    hr_off = tf.constant(np.cumsum([0] + [hr.size for _, hr in usable[:-1]]), tf.int64)
+    widths = tf.constant([lr.shape[1] for lr, _ in usable], tf.int64)
+
+    def gather(flat, offset, top, left, width, size):  # B patches, size×size×channels
+        rows = top[:, None] + tf.range(size, dtype=tf.int64)[None, :]           # B×size
+        starts = offset[:, None] + (rows * width[:, None] + left[:, None]) * channels
+        index = starts[:, :, None] + tf.range(size * channels, dtype=tf.int64)  # B×size×size·C
+        return tf.reshape(tf.gather(flat, index), [-1, size, size, channels])
+
+    def cut(seed_pair):
+        pick = tf.random.stateless_uniform([batch_size], seed_pair, 0, tf.shape(positions, tf.int64)[0],
+                                           dtype=tf.int64)
+        image, top, left = tf.unstack(tf.gather(positions, pick), axis=1)
+        width = tf.gather(widths, image)
+        lr = gather(lr_flat, tf.gather(lr_off, image), top, left, width, lp)
+        hr = gather(hr_flat, tf.gather(hr_off, image), top * factor, left * factor,
+                    width * factor, lp * factor)
+        return lr, hr
+
+    return tf.data.Dataset.random(seed=seed).batch(2).map(cut)
 
 
 def _check_multiple(value: int, factor: int, name: str) -> None:
@@ -271,56 +395,19 @@ def _check_multiple(value: int, factor: int, name: str) -> None:
         raise ValueError(f"{name}={value} must be a positive multiple of the scale {factor}")
 
 
-def _dihedral(pair, seed):
-    """Rotate by k·90° and maybe flip both tensors of ``pair`` the same way."""
-    import tensorflow as tf
+def _dihedral_batch(pair, seed):
+    """One of the eight flips/rotations per patch, the same for input and target.
 
-    lr, hr = pair
-    k = tf.random.stateless_uniform([], seed, 0, 4, dtype=tf.int32)
-    flip = tf.random.stateless_uniform([], seed[::-1], 0, 2, dtype=tf.int32)
-    lr, hr = tf.image.rot90(lr, k), tf.image.rot90(hr, k)
-    return tf.cond(flip > 0,
-                   lambda: (tf.image.flip_left_right(lr), tf.image.flip_left_right(hr)),
-                   lambda: (lr, hr))
-
-
-def _random_patches(pairs, lp: int, factor: int, seed: int):
-    """Endless dataset of patches at random positions, cut from flat in-memory buffers.
-
-    All images are flattened into one buffer per side; a patch is gathered
-    row by row. An image is chosen with probability proportional to its
-    number of valid positions, so every position is equally likely.
+    Transposing, flipping left-right and flipping up-down, each with probability
+    1/2, reach all eight elements of the dihedral group with equal probability;
+    on a batch of square patches each is one ``tf.where``.
     """
     import tensorflow as tf
 
-    usable = [(lr, hr) for lr, hr in pairs if lr.shape[0] >= lp and lr.shape[1] >= lp]
-    if not usable:
-        raise ValueError(f"no image is at least {lp * factor} pixels on each side")
-    channels = usable[0][0].shape[2]
-    lr_flat = tf.constant(np.concatenate([lr.ravel() for lr, _ in usable]))
-    hr_flat = tf.constant(np.concatenate([hr.ravel() for _, hr in usable]))
-    lr_off = tf.constant(np.cumsum([0] + [lr.size for lr, _ in usable[:-1]]), tf.int64)
-    hr_off = tf.constant(np.cumsum([0] + [hr.size for _, hr in usable[:-1]]), tf.int64)
-    heights = np.array([lr.shape[0] for lr, _ in usable])
-    widths = np.array([lr.shape[1] for lr, _ in usable])
-    positions = (heights - lp + 1) * (widths - lp + 1)
-    logits = tf.constant(np.log(positions / positions.sum())[None, :], tf.float32)
-    heights_t, widths_t = tf.constant(heights, tf.int64), tf.constant(widths, tf.int64)
-
-    def gather(flat, offset, top, left, width, size):
-        rows = offset + ((top + tf.range(size, dtype=tf.int64))[:, None] * width + left) * channels
-        index = rows + tf.range(size * channels, dtype=tf.int64)[None, :]
-        return tf.reshape(tf.gather(flat, index), [size, size, channels])
-
-    def cut(seed_pair):
-        s1, s2 = seed_pair[0], seed_pair[1]
-        i = tf.random.stateless_categorical(logits, 1, [s1, s2])[0, 0]
-        h, w = heights_t[i], widths_t[i]
-        top = tf.random.stateless_uniform([], [s2, s1], 0, h - lp + 1, dtype=tf.int64)
-        left = tf.random.stateless_uniform([], [s1 + 1, s2], 0, w - lp + 1, dtype=tf.int64)
-        lr = gather(lr_flat, lr_off[i], top, left, w, lp)
-        hr = gather(hr_flat, hr_off[i], top * factor, left * factor, w * factor, lp * factor)
-        return lr, hr
-
-    seeds = tf.data.Dataset.random(seed=seed).batch(2)
-    return seeds.map(cut, num_parallel_calls=tf.data.AUTOTUNE)
+    lr, hr = pair
+    coins = tf.random.stateless_uniform([3, tf.shape(lr)[0]], seed, 0, 2, dtype=tf.int32) > 0
+    for k, op in enumerate((lambda t: tf.transpose(t, [0, 2, 1, 3]),
+                            lambda t: tf.reverse(t, [2]), lambda t: tf.reverse(t, [1]))):
+        mask = coins[k][:, None, None, None]
+        lr, hr = tf.where(mask, op(lr), lr), tf.where(mask, op(hr), hr)
+    return lr, hr

@@ -158,3 +158,48 @@ def test_min_std_skips_flat_patches_in_both_modes():
     assert len(targets) == 16 and all(t.std() >= 0.05 for t in targets)
     for lr, tgt in _batches(patches.patch_dataset(pairs, 16, batch_size=8, min_std=0.05), 3):
         assert all(t.std() >= 0.05 for t in tgt)
+
+
+def test_grid_epochs_visit_every_patch_once_in_a_new_order():
+    """One pass over a shuffled, repeated grid dataset is a permutation of the patches."""
+    ids = np.arange(40, dtype=np.float32).reshape(40, 1, 1, 1) * np.ones((1, 4, 4, 1), np.float32)
+    hr = np.concatenate(list(ids), axis=1)  # 4×160: patch k (stride 4) holds the value k
+    pairs = [(np.ascontiguousarray(hr.reshape(4, 160, 1)), np.ascontiguousarray(hr.reshape(4, 160, 1)))]
+    ds = patches.patch_dataset(pairs, 4, stride=4, batch_size=8, augment=False, seed=2)
+    batches = [b.numpy()[:, 0, 0, 0] for _, b in ds.take(10)]  # 5 batches per epoch
+    first, second = np.concatenate(batches[:5]), np.concatenate(batches[5:])
+    assert sorted(first) == list(range(40)) and sorted(second) == list(range(40))
+    assert not np.array_equal(first, second) and not np.array_equal(first, np.arange(40))
+
+
+def test_all_eight_flips_and_rotations_equally_often():
+    """The per-batch augmentation draws each dihedral transform with probability 1/8."""
+    base = np.arange(9, dtype=np.float32).reshape(3, 3, 1)
+    pairs = [(base.copy(), base.copy())]
+    transforms = {}
+    for k in range(4):
+        for flip in (False, True):
+            t = np.rot90(base, k)
+            transforms[(np.fliplr(t) if flip else t).tobytes()] = (k, flip)
+    ds = patches.patch_dataset(pairs, 3, stride=3, batch_size=1, seed=4)
+    counts = {}
+    for lr, hr in _batches(ds, 800):
+        np.testing.assert_array_equal(lr, hr)  # input and target turned together
+        key = transforms[np.ascontiguousarray(hr[0]).tobytes()]
+        counts[key] = counts.get(key, 0) + 1
+    assert len(counts) == 8 and min(counts.values()) > 60 and max(counts.values()) < 140
+
+
+def test_make_pairs_on_the_srcnn_route_equals_the_benchmark_input(photo):
+    from srkit import evaluate
+
+    (x, y), = patches.make_pairs([photo], 3, upsample=True, channels="y", route="srcnn")
+    lr, ref = evaluate.route_pair(photo, 3, "srcnn")
+    np.testing.assert_allclose(x[..., 0], evaluate.bicubic(lr, 3), atol=1e-6)
+    np.testing.assert_array_equal(y[..., 0], (ref / 255.0).astype(np.float32))
+    small, _ = patches.make_pairs([photo], 3, upsample=False, route="srcnn")[0]
+    assert small.shape == (32, 40, 1)
+    with pytest.raises(ValueError, match="channels='y'"):
+        patches.make_pairs([photo], 3, channels="rgb", route="srcnn")
+    with pytest.raises(ValueError, match="unknown route"):
+        patches.make_pairs([photo], 3, route="opencv")

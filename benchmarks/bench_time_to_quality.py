@@ -1,0 +1,178 @@
+"""Time to quality: Set5 ×3 PSNR of notebook 02's SRCNN against minutes of training on this CPU.
+
+Trains exactly what notebook 02's default profile trains (SRCNN 9-1-5, 64/32 filters, no
+padding as in the paper, T91 patches 33×33 at stride 14 on the SRCNN route, the eight
+flips/rotations, batch 64, Adam with a cosine-decayed learning rate, MSE on the 21×21 centre)
+and, every ``--eval-every`` steps, pauses the clock and measures Set5 ×3 (Y, border 3, SRCNN
+route) with the same weights in a padded copy of the model. The curve (PSNR against training
+minutes, evaluation time left out) goes to a JSON file with the machine and the versions, and
+to a PNG plot for the README: "the paper's number after N minutes".
+
+Run from the repository root, on an otherwise idle machine (see benchmarks/README.md)::
+
+    python benchmarks/bench_time_to_quality.py            # the notebook's default run, ~16 min
+    python benchmarks/bench_time_to_quality.py --quick    # smoke run, under a minute
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+NAME = "time_to_quality"
+SCALE, PATCH, STRIDE, BATCH = 3, 33, 14, 64
+KERNELS, FILTERS = (9, 1, 5), (64, 32)
+PAPER_SET5 = 32.39  # SRCNN 9-1-5 trained on the 91 images, Set5 ×3 (Dong et al., TPAMI 2016)
+FULL = {"steps": 22000, "eval_every": 1000}
+QUICK = {"steps": 200, "eval_every": 100}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description="Set5 x3 PSNR of notebook 02's SRCNN against "
+                                            "training minutes on this machine.")
+    p.add_argument("--steps", type=int, default=None,
+                   help=f"training steps, the schedule's length (default {FULL['steps']}, "
+                        f"notebook 02's default profile; {QUICK['steps']} with --quick)")
+    p.add_argument("--eval-every", type=int, default=None,
+                   help=f"steps between Set5 evaluations (default {FULL['eval_every']})")
+    p.add_argument("--learning-rate", type=float, default=2e-3,
+                   help="Adam's initial learning rate, cosine-decayed to 1 %% (default 2e-3)")
+    p.add_argument("--seed", type=int, default=42, help="seed (default 42, the notebook's)")
+    p.add_argument("--quick", action="store_true", help="smoke run: its numbers mean nothing")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"JSON file (default benchmarks/results/{NAME}.json, "
+                        f"{NAME}_quick.json with --quick); the plot goes beside it as .png")
+    args = p.parse_args(argv)
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.out is None:
+        args.out = HERE / "results" / (f"{NAME}_quick.json" if args.quick else f"{NAME}.json")
+    if args.steps < 1 or not 1 <= args.eval_every <= args.steps:
+        p.error("--steps must be ≥ 1 and --eval-every between 1 and --steps")
+    return args
+
+
+def build_srcnn(keras, padding):
+    """The paper's 9-1-5 SRCNN (64/32 filters, ReLU, linear output)."""
+    (f1, f2, f3), (n1, n2) = KERNELS, FILTERS
+    return keras.Sequential([
+        keras.Input((None, None, 1)),
+        keras.layers.Conv2D(n1, f1, padding=padding, activation="relu"),
+        keras.layers.Conv2D(n2, f2, padding=padding, activation="relu"),
+        keras.layers.Conv2D(1, f3, padding=padding),
+    ])
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from srkit.notebook import cpu_name, import_tensorflow
+
+    tf = import_tensorflow()
+    import keras
+
+    from srkit import data, evaluate, patches
+
+    keras.utils.set_random_seed(args.seed)
+    radius = sum(k // 2 for k in KERNELS)
+    pairs = patches.make_pairs(data.load_dataset("t91"), SCALE, upsample=True, channels="y",
+                               route="srcnn")
+    ds = patches.patch_dataset(pairs, PATCH, stride=STRIDE, batch_size=BATCH, seed=0)
+    ds = ds.map(lambda x, y: (x, y[:, radius:-radius, radius:-radius]))  # the 21×21 centre
+    model = build_srcnn(keras, "valid")
+    schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, args.steps, alpha=0.01)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
+    padded = build_srcnn(keras, "same")
+    set5 = data.load_dataset("set5")
+    bicubic = evaluate.benchmark(evaluate.bicubic, [("set5", set5)], [SCALE])["psnr"].item()
+
+    def set5_psnr():
+        padded.set_weights(model.get_weights())
+        return evaluate.benchmark(evaluate.keras_method(padded), [("set5", set5)], [SCALE],
+                                  name="SRCNN")["psnr"].item()
+
+    machine = {"cpu": cpu_name(), "cpu_count": os.cpu_count(),
+               "gpus": [g.name for g in tf.config.list_physical_devices("GPU")],
+               "tensorflow": tf.__version__, "keras": keras.__version__,
+               "python": platform.python_version(), "numpy": np.__version__,
+               "platform": platform.platform()}
+    print(f"CPU: {machine['cpu']}, {machine['cpu_count']} cores; TensorFlow {tf.__version__}, "
+          f"Keras {keras.__version__}; {args.steps} steps, Set5 x3 every {args.eval_every}")
+    curve = [{"step": 0, "train_minutes": 0.0, "set5_psnr": set5_psnr()}]
+    trained = 0.0
+    while curve[-1]["step"] < args.steps:
+        steps = min(args.eval_every, args.steps - curve[-1]["step"])
+        start = time.perf_counter()
+        model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
+        trained += time.perf_counter() - start
+        point = {"step": curve[-1]["step"] + steps, "train_minutes": trained / 60,
+                 "set5_psnr": set5_psnr()}
+        curve.append(point)
+        print(f"step {point['step']:6d}  {point['train_minutes']:6.2f} min  "
+              f"Set5 x3 {point['set5_psnr']:.2f} dB", flush=True)
+    reached = next((p for p in curve if p["set5_psnr"] >= PAPER_SET5), None)
+    summary = {"bicubic_set5_psnr": bicubic, "paper_set5_psnr": PAPER_SET5,
+               "final_set5_psnr": curve[-1]["set5_psnr"],
+               "train_minutes": curve[-1]["train_minutes"],
+               "patches_per_second": args.steps * BATCH / trained,
+               "minutes_to_paper": reached["train_minutes"] if reached else None}
+    print(f"final Set5 x3 {summary['final_set5_psnr']:.2f} dB after "
+          f"{summary['train_minutes']:.1f} min ({summary['patches_per_second']:.0f} patches/s); "
+          + (f"the paper's {PAPER_SET5} dB after {reached['train_minutes']:.1f} min"
+             if reached else f"the paper's {PAPER_SET5} dB not reached"))
+    report = {"benchmark": NAME, "quick": args.quick,
+              "created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+              "command": [Path(sys.argv[0]).name, *(sys.argv[1:] if argv is None else argv)],
+              "machine": machine,
+              "config": {"model": "SRCNN 9-1-5, 64/32 filters, no padding", "scale": SCALE,
+                         "data": "T91, 33x33 patches, stride 14, SRCNN route, 8 flips/rotations",
+                         "batch": BATCH, "steps": args.steps, "eval_every": args.eval_every,
+                         "optimizer": f"Adam, cosine decay from {args.learning_rate} to 1 %",
+                         "loss": "MSE on the 21x21 centre", "seed": args.seed,
+                         "evaluation": "Set5 x3, Y, border 3, SRCNN route, mean over images; "
+                                       "evaluation time not counted"},
+              "summary": summary, "curve": curve}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    plot(report, args.out.with_suffix(".png"))
+    print(f"results written to {args.out} and {args.out.with_suffix('.png')}")
+    return 0
+
+
+def plot(report, path: Path) -> None:
+    """PSNR against training minutes, with bicubic and the paper's number as lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curve, summary = report["curve"], report["summary"]
+    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
+    ax.plot([p["train_minutes"] for p in curve], [p["set5_psnr"] for p in curve], "o-", ms=3,
+            label="SRCNN 9-1-5 (srkit, notebook 02)")
+    ax.axhline(summary["paper_set5_psnr"], color="C3", ls="--",
+               label=f"paper, 9-1-5 on 91 images: {summary['paper_set5_psnr']:.2f} dB")
+    ax.axhline(summary["bicubic_set5_psnr"], color="gray", ls=":",
+               label=f"bicubic: {summary['bicubic_set5_psnr']:.2f} dB")
+    ax.set(xlabel=f"training minutes ({report['machine']['cpu']}, "
+                  f"{report['machine']['cpu_count']} cores, no GPU)",
+           ylabel="Set5 ×3 PSNR (dB)", ylim=(summary["bicubic_set5_psnr"] - 0.3, None),
+           title="SRCNN: time to the paper's number")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
