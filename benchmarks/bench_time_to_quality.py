@@ -32,7 +32,7 @@ NAME = "time_to_quality"
 SCALE, PATCH, STRIDE, BATCH = 3, 33, 14, 64
 KERNELS, FILTERS = (9, 1, 5), (64, 32)
 PAPER_SET5 = 32.39  # SRCNN 9-1-5 trained on the 91 images, Set5 ×3 (Dong et al., TPAMI 2016)
-FULL = {"steps": 22000, "eval_every": 1000}
+FULL = {"steps": 25000, "eval_every": 1000}
 QUICK = {"steps": 200, "eval_every": 100}
 
 
@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     while curve[-1]["step"] < args.steps:
         steps = min(args.eval_every, args.steps - curve[-1]["step"])
         start = time.perf_counter()
-        model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
+        model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
         trained += time.perf_counter() - start
         point = {"step": curve[-1]["step"] + steps, "train_minutes": trained / 60,
                  "set5_psnr": set5_psnr()}
@@ -166,7 +166,7 @@ def plot(report, path: Path) -> None:
     ax.set(xlabel=f"training minutes ({report['machine']['cpu']}, "
                   f"{report['machine']['cpu_count']} cores, no GPU)",
            ylabel="Set5 ×3 PSNR (dB)", ylim=(summary["bicubic_set5_psnr"] - 0.3, None),
-           title="SRCNN: time to the paper's number")
+           title="SRCNN 9-1-5 on Set5 ×3 against training time")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
