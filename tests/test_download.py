@@ -7,7 +7,6 @@ import hashlib
 import http.server
 import io
 import re
-import socket
 import tarfile
 import threading
 import zipfile
@@ -102,20 +101,15 @@ def server():
 
 
 @pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch) -> Path:
-    """Point SRKIT_CACHE (and HOME) into tmp_path so nothing touches the real home."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SRKIT_CACHE", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+def cache(isolated_cache) -> Path:
+    """Every test here downloads into its own tmp_path (tests/conftest.py)."""
+    return isolated_cache
 
 
 @pytest.fixture
-def dead_url() -> str:
-    """A URL on a 127.0.0.1 port nothing listens on (bound, then closed)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/camera.png"
+def dead_url(dead_base) -> str:
+    """A URL on a 127.0.0.1 port nothing listens on."""
+    return f"{dead_base}/camera.png"
 
 
 def _listing(folder: Path) -> list[str]:

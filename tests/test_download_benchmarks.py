@@ -13,7 +13,6 @@ import hashlib
 import http.server
 import io
 import re
-import socket
 import tarfile
 import threading
 import zipfile
@@ -157,19 +156,9 @@ def server():
 
 
 @pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SRKIT_CACHE", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
-@pytest.fixture
-def dead_base() -> str:
-    """Base URL of a 127.0.0.1 port nothing listens on (bound, then closed)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+def cache(isolated_cache) -> Path:
+    """Every test here downloads into its own tmp_path (tests/conftest.py)."""
+    return isolated_cache
 
 
 def _point_to(monkeypatch, name: str, base: str, *, sha256: str | None = None,
