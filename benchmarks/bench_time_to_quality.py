@@ -47,6 +47,10 @@ def parse_args(argv=None):
     p.add_argument("--learning-rate", type=float, default=2e-3,
                    help="Adam's initial learning rate, cosine-decayed to 1 %% (default 2e-3)")
     p.add_argument("--seed", type=int, default=42, help="seed (default 42, the notebook's)")
+    p.add_argument("--pairs", choices=("srcnn", "rgb8"), default="srcnn",
+                   help="training pairs: 'srcnn' (default, notebook 02: the SRCNN route, 8-bit Y "
+                        "resized in floating point) or 'rgb8' (RGB resized as 8-bit images by "
+                        "degrade.make_lr, then Y; the kit's route before the SRCNN route existed)")
     p.add_argument("--quick", action="store_true", help="smoke run: its numbers mean nothing")
     p.add_argument("--out", type=Path, default=None,
                    help=f"JSON file (default benchmarks/results/{NAME}.json, "
@@ -85,7 +89,7 @@ def main(argv=None) -> int:
     keras.utils.set_random_seed(args.seed)
     radius = sum(k // 2 for k in KERNELS)
     pairs = patches.make_pairs(data.load_dataset("t91"), SCALE, upsample=True, channels="y",
-                               route="srcnn")
+                               route="srcnn" if args.pairs == "srcnn" else None)
     ds = patches.patch_dataset(pairs, PATCH, stride=STRIDE, batch_size=BATCH, seed=0)
     ds = ds.map(lambda x, y: (x, y[:, radius:-radius, radius:-radius]))  # the 21×21 centre
     model = build_srcnn(keras, "valid")
@@ -134,7 +138,9 @@ def main(argv=None) -> int:
               "command": [Path(sys.argv[0]).name, *(sys.argv[1:] if argv is None else argv)],
               "machine": machine,
               "config": {"model": "SRCNN 9-1-5, 64/32 filters, no padding", "scale": SCALE,
-                         "data": "T91, 33x33 patches, stride 14, SRCNN route, 8 flips/rotations",
+                         "data": "T91, 33x33 patches, stride 14, 8 flips/rotations, pairs: "
+                                 + ("SRCNN route" if args.pairs == "srcnn" else
+                                    "RGB resized as 8-bit images (make_lr), then Y"),
                          "batch": BATCH, "steps": args.steps, "eval_every": args.eval_every,
                          "optimizer": f"Adam, cosine decay from {args.learning_rate} to 1 %",
                          "loss": "MSE on the 21x21 centre", "seed": args.seed,

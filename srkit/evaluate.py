@@ -315,7 +315,10 @@ def keras_method(model, *, upsample: bool = True, tile: int = 256, multiple: int
     model : keras.Model
         1-channel models work on Y (SRCNN, the autoencoder): on an RGB input (the
         ``"rgb"`` route) they restore the Y channel and Cb/Cr are upscaled bicubically
-        (:func:`srkit.color.replace_luma`). 3-channel models need RGB input.
+        (:func:`srkit.color.replace_luma`). 3-channel models need the ``"rgb"`` route;
+        a single-channel image there (Set14's ``bridge``, an 8-bit H×W LR) is given
+        to them as three equal channels and their output averaged back to one, so
+        it is measured on its own gray values like the reference scripts do.
     upsample : bool
         Pre-upsampling model (SRCNN): its input is the bicubic-upscaled LR. False for
         models that upscale themselves (SRResNet).
@@ -337,7 +340,10 @@ def keras_method(model, *, upsample: bool = True, tile: int = 256, multiple: int
 
     def method(lr, scale):
         lr = np.asarray(lr)
+        gray8 = lr.dtype == np.uint8 and (lr.ndim == 2 or lr.shape[2] == 1)  # gray, "rgb" route
         lr = lr.astype(np.float64) / 255.0 if lr.dtype == np.uint8 else lr.astype(np.float64)
+        if lr.ndim == 3 and lr.shape[2] == 1:
+            lr = lr[..., 0]
         colour = lr.ndim == 3 and lr.shape[2] == 3
         up = bicubic(lr, scale)
         if channels == 1:
@@ -347,8 +353,11 @@ def keras_method(model, *, upsample: bool = True, tile: int = 256, multiple: int
             y_in = ycc_up[..., 0] if upsample else color.rgb_to_ycbcr(np.clip(lr, 0, 1))[..., 0]
             return color.replace_luma(np.clip(up, 0.0, 1.0), run(y_in))
         if channels == 3 and not colour:
-            raise ValueError("this model takes RGB input, but the route gives it Y: benchmark it "
-                             "with route='rgb'")
+            if not gray8:
+                raise ValueError("this model takes RGB input, but the route gives it Y: benchmark it "
+                                 "with route='rgb'")
+            three = np.repeat((up if upsample else lr)[..., None], 3, axis=-1)
+            return run(three).mean(axis=-1)
         return run(up if upsample else lr)
 
     return method

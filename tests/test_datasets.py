@@ -222,6 +222,25 @@ def test_keras_method_with_an_identity_model_equals_bicubic(set5):
     assert rgb.loc[0, "psnr"] == pytest.approx(rgb_bic.loc[0, "psnr"], abs=0.05)
 
 
+def test_keras_method_rgb_model_on_a_gray_image_of_the_rgb_route():
+    """A 3-channel post-upsampling model on Set14's single-channel `bridge` (rgb route): it gets
+    the gray LR as three equal channels; an identity-plus-bicubic model then scores as bicubic."""
+    keras = pytest.importorskip("keras")
+    import tensorflow as tf
+
+    bridge = [item for item in data.load_dataset("set14") if item[0] == "bridge"]
+    assert bridge and bridge[0][1].ndim == 2
+    inputs = keras.Input((None, None, 3))
+    up = keras.layers.Lambda(lambda x: tf.image.resize(x, tf.shape(x)[1:3] * 3, method="bicubic"))(inputs)
+    model = keras.Model(inputs, up)
+    method = evaluate.keras_method(model, upsample=False, tile=64)
+    sets = [("bridge", bridge)]
+    ours = evaluate.benchmark(method, sets=sets, scales=[3], name="tf bicubic", route="rgb")
+    bic = evaluate.benchmark(sets=sets, scales=[3], route="rgb")
+    assert abs(ours.loc[0, "psnr"] - bic.loc[0, "psnr"]) < 0.3  # TensorFlow's bicubic vs MATLAB's
+    with pytest.raises(ValueError, match="route='rgb'"):
+        evaluate.benchmark(method, sets=sets, scales=[3], name="tf bicubic", route="srcnn")
+
 def test_user_dataset_from_the_environment(tmp_path, monkeypatch, set5):
     from srkit.io import save_image
 

@@ -180,3 +180,30 @@ def test_an_interrupted_gan_resumes_both_networks_and_both_optimizers(tmp_path, 
     assert int(fresh.g_optimizer.iterations.numpy()) == int(fresh.d_optimizer.iterations.numpy()) == 12
     assert list(history["epoch"]) == [1, 2, 3, 4]
     assert not (tmp_path / "checkpoints").exists()  # finished: the checkpoints are gone
+
+
+@pytest.mark.parametrize("r", [2, 3])
+def test_icnr_starts_the_pixel_shuffle_as_nearest_neighbour_upsampling(r):
+    """ICNR (Aitken et al. 2017): conv(ICNR) → PixelShuffle(r) equals a conv with the base
+    kernels followed by nearest-neighbour upsampling, so every r×r block starts uniform."""
+    keras.utils.set_random_seed(0)
+    channels = 2
+    conv = keras.layers.Conv2D(channels * r * r, 3, padding="same", kernel_initializer=NB["ICNR"](r))
+    x = np.random.default_rng(1).uniform(0, 1, (1, 6, 7, 3)).astype(np.float32)
+    out = NB["PixelShuffle"](r)(conv(x)).numpy()
+    base = conv.kernel.numpy()[..., :channels]
+    small = tf.nn.conv2d(x, base, 1, "SAME").numpy()
+    np.testing.assert_allclose(out, np.repeat(np.repeat(small, r, axis=1), r, axis=2), atol=1e-6)
+    # the default initialisation does not do that
+    keras.utils.set_random_seed(0)
+    plain = keras.layers.Conv2D(channels * r * r, 3, padding="same")
+    blocks = NB["PixelShuffle"](r)(plain(x)).numpy()
+    assert np.abs(blocks[:, 0::r, 0::r] - blocks[:, 0::r, 1::r]).max() > 1e-3
+
+
+def test_icnr_config_round_trip_and_error():
+    init = NB["ICNR"](2)
+    again = NB["ICNR"].from_config(init.get_config())
+    assert again.factor == 2
+    with pytest.raises(ValueError, match="divisible by 4"):
+        init((3, 3, 8, 6))
