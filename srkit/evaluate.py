@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -366,6 +366,8 @@ def keras_method(model, *, upsample: bool = True, tile: int = 256, multiple: int
 def _dataset_items(sets):
     from srkit import data
 
+    if isinstance(sets, Mapping):
+        sets = list(sets.items())
     for entry in ([sets] if isinstance(sets, str) else sets):
         if isinstance(entry, str):
             yield entry.lower(), data.load_dataset(entry)
@@ -386,10 +388,11 @@ def benchmark(method=bicubic, sets=("set5", "set14"), scales=(2, 3, 4), *, name:
         float Y, or uint8 RGB for ``"rgb"``) to ``scale`` times its size, float in
         [0, 1] or uint8. :func:`bicubic` (default) and :func:`keras_method` are such
         methods; any Python function is too.
-    sets : str or sequence
+    sets : str, sequence or mapping
         Dataset names of :func:`srkit.data.load_dataset` (``"set5"``, ``"set14"``,
         ``"b100"``, ``"bundled_test"``, …) and/or ``(label, [(name, hr), …])`` pairs
-        (e.g. :func:`srkit.data.user_dataset`).
+        (e.g. :func:`srkit.data.user_dataset`); or a mapping ``{label: [(name, hr), …]}``
+        of images already loaded (the ``test_sets`` dict of the notebooks).
     scales : sequence of int
     name : str
         The method's name in the table.
