@@ -1,16 +1,16 @@
 """Time to quality: Set5 ×3 PSNR of notebook 02's SRCNN against minutes of training on this CPU.
 
 Trains exactly what notebook 02's default profile trains (SRCNN 9-1-5, 64/32 filters, no
-padding as in the paper, T91 patches 33×33 at stride 14 on the SRCNN route, the eight
-flips/rotations, batch 64, Adam with a cosine-decayed learning rate, MSE on the 21×21 centre)
-and, every ``--eval-every`` steps, pauses the clock and measures Set5 ×3 (Y, border 3, SRCNN
+padding as in the paper, values shifted by -0.5 in and +0.5 out inside the model, T91
+patches 33×33 at stride 14 on the SRCNN route, the eight flips/rotations, batch 64, Adam
+with a cosine-decayed learning rate, MSE on the 21×21 centre) and, every ``--eval-every`` steps, pauses the clock and measures Set5 ×3 (Y, border 3, SRCNN
 route) with the same weights in a padded copy of the model. The curve (PSNR against training
 minutes, evaluation time left out) goes to a JSON file with the machine and the versions, and
 to a PNG plot for the README: "the paper's number after N minutes".
 
 Run from the repository root, on an otherwise idle machine (see benchmarks/README.md)::
 
-    python benchmarks/bench_time_to_quality.py            # the notebook's default run, ~16 min
+    python benchmarks/bench_time_to_quality.py            # the notebook's default run, ~20 min
     python benchmarks/bench_time_to_quality.py --quick    # smoke run, under a minute
 """
 
@@ -31,8 +31,9 @@ HERE = Path(__file__).resolve().parent
 NAME = "time_to_quality"
 SCALE, PATCH, STRIDE, BATCH = 3, 33, 14, 64
 KERNELS, FILTERS = (9, 1, 5), (64, 32)
+SHIFT = 0.5  # notebook 02's: inputs and outputs centred near zero inside the model
 PAPER_SET5 = 32.39  # SRCNN 9-1-5 trained on the 91 images, Set5 ×3 (Dong et al., TPAMI 2016)
-FULL = {"steps": 25000, "eval_every": 1000}
+FULL = {"steps": 30000, "eval_every": 1000}
 QUICK = {"steps": 200, "eval_every": 100}
 
 
@@ -51,6 +52,17 @@ def parse_args(argv=None):
                    help="training pairs: 'srcnn' (default, notebook 02: the SRCNN route, 8-bit Y "
                         "resized in floating point) or 'rgb8' (RGB resized as 8-bit images by "
                         "degrade.make_lr, then Y; the kit's route before the SRCNN route existed)")
+    p.add_argument("--sampling", choices=("grid", "random"), default="grid",
+                   help="'grid' (default, the paper's: sub-images every 14 pixels) or 'random' "
+                        "(uniformly random positions, every pixel offset)")
+    p.add_argument("--min-std", type=float, default=0.0,
+                   help="skip patches whose target's standard deviation is below this (default 0)")
+    p.add_argument("--batch", type=int, default=BATCH, help=f"batch size (default {BATCH})")
+    p.add_argument("--no-augment", dest="augment", action="store_false",
+                   help="no flips/rotations (the paper had none)")
+    p.add_argument("--shift", type=float, default=SHIFT,
+                   help=f"subtracted from the input and added to the output inside the model "
+                        f"(default {SHIFT}, notebook 02's; 0 trains on raw values)")
     p.add_argument("--quick", action="store_true", help="smoke run: its numbers mean nothing")
     p.add_argument("--out", type=Path, default=None,
                    help=f"JSON file (default benchmarks/results/{NAME}.json, "
@@ -66,14 +78,17 @@ def parse_args(argv=None):
     return args
 
 
-def build_srcnn(keras, padding):
-    """The paper's 9-1-5 SRCNN (64/32 filters, ReLU, linear output)."""
+def build_srcnn(keras, padding, shift):
+    """The paper's 9-1-5 SRCNN (64/32 filters, ReLU, linear output) as notebook 02 builds it:
+    ``shift`` subtracted from the input and added to the output (fixed, no parameters)."""
     (f1, f2, f3), (n1, n2) = KERNELS, FILTERS
     return keras.Sequential([
         keras.Input((None, None, 1)),
+        keras.layers.Rescaling(1.0, offset=-shift),
         keras.layers.Conv2D(n1, f1, padding=padding, activation="relu"),
         keras.layers.Conv2D(n2, f2, padding=padding, activation="relu"),
         keras.layers.Conv2D(1, f3, padding=padding),
+        keras.layers.Rescaling(1.0, offset=shift),
     ])
 
 
@@ -90,19 +105,28 @@ def main(argv=None) -> int:
     radius = sum(k // 2 for k in KERNELS)
     pairs = patches.make_pairs(data.load_dataset("t91"), SCALE, upsample=True, channels="y",
                                route="srcnn" if args.pairs == "srcnn" else None)
-    ds = patches.patch_dataset(pairs, PATCH, stride=STRIDE, batch_size=BATCH, seed=0)
+    ds = patches.patch_dataset(pairs, PATCH, stride=STRIDE if args.sampling == "grid" else None,
+                               batch_size=args.batch, augment=args.augment,
+                               min_std=args.min_std, seed=0)
     ds = ds.map(lambda x, y: (x, y[:, radius:-radius, radius:-radius]))  # the 21×21 centre
-    model = build_srcnn(keras, "valid")
+    model = build_srcnn(keras, "valid", args.shift)
     schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, args.steps, alpha=0.01)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
-    padded = build_srcnn(keras, "same")
+    padded = build_srcnn(keras, "same", args.shift)
     set5 = data.load_dataset("set5")
+    validation = data.load_dataset("bundled_train") + data.load_dataset("bundled_val")
     bicubic = evaluate.benchmark(evaluate.bicubic, [("set5", set5)], [SCALE])["psnr"].item()
+    val_bicubic = evaluate.benchmark(evaluate.bicubic, {"validation": validation},
+                                     [SCALE])["psnr"].item()
 
-    def set5_psnr():
+    def measure():
+        """Set5 x3 PSNR (the curve) and validation PSNR (notebook 02's ten photographs,
+        what design choices are made on), the same SRCNN-route measure for both."""
         padded.set_weights(model.get_weights())
-        return evaluate.benchmark(evaluate.keras_method(padded), [("set5", set5)], [SCALE],
-                                  name="SRCNN")["psnr"].item()
+        table = evaluate.benchmark(evaluate.keras_method(padded),
+                                   {"set5": set5, "validation": validation}, [SCALE], name="SRCNN")
+        psnr = dict(zip(table["dataset"], table["psnr"]))
+        return {"set5_psnr": psnr["set5"], "validation_psnr": psnr["validation"]}
 
     machine = {"cpu": cpu_name(), "cpu_count": os.cpu_count(),
                "gpus": [g.name for g in tf.config.list_physical_devices("GPU")],
@@ -111,23 +135,25 @@ def main(argv=None) -> int:
                "platform": platform.platform()}
     print(f"CPU: {machine['cpu']}, {machine['cpu_count']} cores; TensorFlow {tf.__version__}, "
           f"Keras {keras.__version__}; {args.steps} steps, Set5 x3 every {args.eval_every}")
-    curve = [{"step": 0, "train_minutes": 0.0, "set5_psnr": set5_psnr()}]
+    curve = [{"step": 0, "train_minutes": 0.0, **measure()}]
     trained = 0.0
     while curve[-1]["step"] < args.steps:
         steps = min(args.eval_every, args.steps - curve[-1]["step"])
         start = time.perf_counter()
         model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
         trained += time.perf_counter() - start
-        point = {"step": curve[-1]["step"] + steps, "train_minutes": trained / 60,
-                 "set5_psnr": set5_psnr()}
+        point = {"step": curve[-1]["step"] + steps, "train_minutes": trained / 60, **measure()}
         curve.append(point)
         print(f"step {point['step']:6d}  {point['train_minutes']:6.2f} min  "
-              f"Set5 x3 {point['set5_psnr']:.2f} dB", flush=True)
+              f"Set5 x3 {point['set5_psnr']:.2f} dB  validation {point['validation_psnr']:.2f} dB",
+              flush=True)
     reached = next((p for p in curve if p["set5_psnr"] >= PAPER_SET5), None)
     summary = {"bicubic_set5_psnr": bicubic, "paper_set5_psnr": PAPER_SET5,
                "final_set5_psnr": curve[-1]["set5_psnr"],
+               "bicubic_validation_psnr": val_bicubic,
+               "final_validation_psnr": curve[-1]["validation_psnr"],
                "train_minutes": curve[-1]["train_minutes"],
-               "patches_per_second": args.steps * BATCH / trained,
+               "patches_per_second": args.steps * args.batch / trained,
                "minutes_to_paper": reached["train_minutes"] if reached else None}
     print(f"final Set5 x3 {summary['final_set5_psnr']:.2f} dB after "
           f"{summary['train_minutes']:.1f} min ({summary['patches_per_second']:.0f} patches/s); "
@@ -138,12 +164,17 @@ def main(argv=None) -> int:
               "command": [Path(sys.argv[0]).name, *(sys.argv[1:] if argv is None else argv)],
               "machine": machine,
               "config": {"model": "SRCNN 9-1-5, 64/32 filters, no padding", "scale": SCALE,
-                         "data": "T91, 33x33 patches, stride 14, 8 flips/rotations, pairs: "
+                         "data": "T91, 33x33 patches, "
+                                 + ("stride 14" if args.sampling == "grid" else "random positions")
+                                 + (f", min_std {args.min_std}" if args.min_std else "")
+                                 + (", 8 flips/rotations" if args.augment else ", no augmentation")
+                                 + ", pairs: "
                                  + ("SRCNN route" if args.pairs == "srcnn" else
                                     "RGB resized as 8-bit images (make_lr), then Y"),
-                         "batch": BATCH, "steps": args.steps, "eval_every": args.eval_every,
+                         "batch": args.batch, "steps": args.steps, "eval_every": args.eval_every,
                          "optimizer": f"Adam, cosine decay from {args.learning_rate} to 1 %",
                          "loss": "MSE on the 21x21 centre", "seed": args.seed,
+                         "shift": args.shift,
                          "evaluation": "Set5 x3, Y, border 3, SRCNN route, mean over images; "
                                        "evaluation time not counted"},
               "summary": summary, "curve": curve}
