@@ -3,14 +3,16 @@
 Trains exactly what notebook 02's default profile trains (SRCNN 9-1-5, 64/32 filters, no
 padding as in the paper, values shifted by -0.5 in and +0.5 out inside the model, T91
 patches 33×33 at stride 14 on the SRCNN route, the eight flips/rotations, batch 64, Adam
-with a cosine-decayed learning rate, MSE on the 21×21 centre) and, every ``--eval-every`` steps, pauses the clock and measures Set5 ×3 (Y, border 3, SRCNN
-route) with the same weights in a padded copy of the model. The curve (PSNR against training
-minutes, evaluation time left out) goes to a JSON file with the machine and the versions, and
-to a PNG plot for the README: "the paper's number after N minutes".
+with a cosine-decayed learning rate, MSE on the 21×21 centre) and, every ``--eval-every``
+steps, pauses the clock and measures Set5 ×3 (Y, border 3, SRCNN route) and notebook 02's
+validation photographs with the same weights in a padded copy of the model. The curves (PSNR
+against training minutes, evaluation time left out) go to a JSON file with the machine and
+the versions, and the Set5 curve to a PNG plot for the README: "the paper's number after N
+minutes". Options vary the recipe for experiments (choose on the validation curve).
 
 Run from the repository root, on an otherwise idle machine (see benchmarks/README.md)::
 
-    python benchmarks/bench_time_to_quality.py            # the notebook's default run, ~20 min
+    python benchmarks/bench_time_to_quality.py            # the notebook's default run, 20-25 min
     python benchmarks/bench_time_to_quality.py --quick    # smoke run, under a minute
 """
 

@@ -241,6 +241,7 @@ def test_keras_method_rgb_model_on_a_gray_image_of_the_rgb_route():
     with pytest.raises(ValueError, match="route='rgb'"):
         evaluate.benchmark(method, sets=sets, scales=[3], name="tf bicubic", route="srcnn")
 
+
 def test_benchmark_takes_a_mapping_of_loaded_sets(set5, tmp_path):
     """The notebooks pass {label: images}: loaded images are measured, a user's set included."""
     sets = {"set5": set5[:2], "MyPhotos": [("bird", set5[1][1])]}
@@ -249,6 +250,7 @@ def test_benchmark_takes_a_mapping_of_loaded_sets(set5, tmp_path):
     by_name = evaluate.benchmark(sets=[("set5", set5[:2])], scales=[3])
     assert table.loc[0, "psnr"] == pytest.approx(by_name.loc[0, "psnr"])
     assert table.loc[0, "paper_psnr"] == pytest.approx(by_name.loc[0, "paper_psnr"], nan_ok=True)
+
 
 def test_user_dataset_from_the_environment(tmp_path, monkeypatch, set5):
     from srkit.io import save_image
