@@ -331,6 +331,22 @@ def _load_native(path: Path):
     return io.load_image(path, mode="gray" if single else "rgb")
 
 
+def is_available(name: str) -> bool:
+    """True when :func:`load_dataset` can load ``name`` without downloading anything.
+
+    Shipped sets and bundled splits always; B100, Urban100, … once downloaded and
+    cached (:func:`srkit.download.is_cached`). For "add B100 if you have it" in notebooks.
+    """
+    key = str(name).lower()
+    if key in BUNDLED_SETS or (key in STANDARD_SETS and STANDARD_SETS[key].shipped):
+        return True
+    if key not in STANDARD_SETS:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(dataset_names())}")
+    from srkit import download
+
+    return download.is_cached(key)
+
+
 def load_dataset(name: str, *, mode: str = "native") -> list[tuple[str, object]]:
     """Load a standard set (or a bundled split) as ``(name, image)`` pairs, sorted by name.
 

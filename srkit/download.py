@@ -531,6 +531,31 @@ def fetch_dataset(name: str, cache_dir: str | os.PathLike | None = None, *,
     return paths[0] if len(paths) == 1 else folder
 
 
+def is_cached(name: str, cache_dir: str | os.PathLike | None = None) -> bool:
+    """True when :func:`hr_images` would find ``name``'s images without the network.
+
+    Extracted archives are recognised by the mark :func:`extract` leaves; single files
+    by their presence; ``manga109`` by images placed in ``<cache>/manga109/HR/``. Never
+    downloads anything (notebooks use it to add B100/Urban100 only when present).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a dataset of :data:`DATASETS` (or ``"manga109"``).
+    """
+    root = _cache_root(cache_dir)
+    if name in _MANUAL:
+        folder = root / _MANUAL[name][0]
+        return folder.is_dir() and any(p.suffix.lower() in _IMAGE_SUFFIXES for p in folder.iterdir())
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(sorted(DATASETS))}")
+    info = DATASETS[name]
+    folder = root / info.folder
+    if info.extract:
+        return (folder / "extracted" / _MARKER).is_file()
+    return all((folder / f.filename).is_file() for f in info.files)
+
+
 def hr_images(name: str, cache_dir: str | os.PathLike | None = None, *,
               progress: bool = True) -> list[Path]:
     """Return the sorted paths of a test set's high-resolution images, downloading it if needed.

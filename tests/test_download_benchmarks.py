@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from srkit import data
 from srkit import download as dl
 
 
@@ -243,7 +244,11 @@ def test_hr_images_downloads_once_then_uses_cache(name, server, cache, monkeypat
 def test_benchmark_sets_share_one_download_and_extraction(server, cache, monkeypatch):
     base, counts, _ = server
     _point_to(monkeypatch, "b100", base)
+    assert not dl.is_cached("b100") and not dl.is_cached("urban100")
+    assert not data.is_available("b100") and data.is_available("set5")  # shipped: always
+    assert counts["/benchmark.tar"] == 0  # asking downloads nothing
     b100 = dl.hr_images("b100", progress=False)
+    assert dl.is_cached("b100") and dl.is_cached("urban100") and data.is_available("urban100")
     urban = dl.hr_images("urban100", progress=False)
     set5 = dl.hr_images("set5", progress=False)
     assert counts["/benchmark.tar"] == 1
@@ -346,8 +351,10 @@ def test_manga109_not_placed_explains_licence_and_folder(cache):
 def test_manga109_placed_by_hand_is_listed(cache):
     folder = cache / "manga109" / "HR"
     folder.mkdir(parents=True)
+    assert not dl.is_cached("manga109")
     for n in ("YouchienBoueigumi.png", "AisazuNihaIrarenai.png", "Belmondo.JPG"):
         (folder / n).write_bytes(_png(1))
+    assert dl.is_cached("manga109")
     (folder / "readme.txt").write_text("not an image")
     with pytest.warns(UserWarning, match="found 3 images"):
         paths = dl.hr_images("manga109", progress=False)
