@@ -18,6 +18,10 @@ Modules (each one concern, short enough to read in one sitting):
 - :mod:`srkit.train` — ``tf.distribute`` strategy, PSNR metric, resumable ``fit``.
 - :mod:`srkit.restoration` — blur kinds, Wiener/Richardson–Lucy/unsharp baselines, error %.
 - :mod:`srkit.gan` — perceptual (VGG19) features, a collapse guard, sample grids.
+- :mod:`srkit.pretrained` — the reference weights of notebooks 02–04, checksum-verified.
+- :mod:`srkit.layers` — notebook 04's pixel shuffle and bicubic layers, so its models load.
+- :mod:`srkit.upscale` — upscale a whole photo with a course model, strip by strip.
+- :mod:`srkit.cli` — ``python -m srkit upscale | evaluate | models``.
 - :mod:`srkit.plots` — side-by-side comparisons with zoomed crops.
 - :mod:`srkit.notebook` — the setup ritual every notebook runs first.
 
@@ -27,9 +31,9 @@ Conventions: images are ``float32`` arrays with values in [0, 1], shaped H×W×C
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("color", "data", "degrade", "download", "evaluate", "gan", "io", "metrics",
-               "notebook", "patches", "plots", "project", "published", "restoration", "tiles",
-               "train")
+_SUBMODULES = ("cli", "color", "data", "degrade", "download", "evaluate", "gan", "io", "layers",
+               "metrics", "notebook", "patches", "plots", "pretrained", "project", "published",
+               "restoration", "tiles", "train", "upscale")
 __all__ = list(_SUBMODULES) + ["__version__"]
 
 

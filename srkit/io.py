@@ -28,6 +28,12 @@ MODES = ("rgb", "gray")
 _SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP",
                  ".tif": "TIFF", ".tiff": "TIFF"}
 _LUMA_601 = np.array([0.299, 0.587, 0.114])
+_GRAY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+_EXIF_ORIENTATION = 0x0112
+# EXIF orientation -> the array operation that makes the image upright (as ImageOps.exif_transpose)
+_UPRIGHT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+            5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
+            7: lambda a: a[::-1, ::-1].swapaxes(0, 1), 8: lambda a: np.rot90(a, 1)}
 
 
 def _check_mode(mode) -> str:
@@ -55,6 +61,33 @@ def _read_16bit_color(path: Path) -> np.ndarray:
     if array.ndim == 3:  # BGR(A) -> RGB, alpha discarded; gray+alpha -> gray
         array = array[..., 2::-1] if array.shape[2] >= 3 else array[..., 0]
     return array.astype(np.float32) / np.float32(65535.0)
+
+
+def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation tag of an opened image (1, upright, when there is none).
+
+    Read from the header without decoding the pixels: for a PNG that is an eXIf chunk
+    before the image data, where the PNG specification puts it (Pillow's own
+    ``getexif`` would decode the whole image to look for one after it).
+    """
+    if img.format == "PNG" and "exif" not in img.info:
+        return 1
+    try:
+        value = int(img.getexif().get(_EXIF_ORIENTATION, 1))
+    except Exception:  # a damaged EXIF block: take the image as stored, as exif_transpose does
+        return 1
+    return value if value in _UPRIGHT else 1
+
+
+def _image_file(path) -> Path:
+    """``path`` as a Path, checked to be an existing file (clear errors otherwise)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No such image file: '{path}' (check the path and the "
+                                f"working directory, currently '{Path.cwd()}')")
+    if path.is_dir():
+        raise IsADirectoryError(f"'{path}' is a folder, not an image; use load_folder()")
+    return path
 
 
 def _pillow_to_array(img: Image.Image, path: Path) -> np.ndarray:
@@ -99,7 +132,8 @@ def load_image(path, mode: str = "rgb") -> np.ndarray:
         files are divided by 255, 16-bit files by 65535 (full precision is
         kept). Any alpha channel is discarded (not composited). The EXIF
         orientation tag is applied, so photos come out upright (16-bit color
-        PNG/TIFF files, read with OpenCV, are taken as stored).
+        PNG/TIFF files too: OpenCV reads them as stored, and the tag Pillow
+        reads is applied afterwards).
 
     Raises
     ------
@@ -120,16 +154,12 @@ def load_image(path, mode: str = "rgb") -> np.ndarray:
     (512, 512)
     """
     _check_mode(mode)
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"No such image file: '{path}' (check the path and the "
-                                f"working directory, currently '{Path.cwd()}')")
-    if path.is_dir():
-        raise IsADirectoryError(f"'{path}' is a folder, not an image; use load_folder()")
+    path = _image_file(path)
     try:
         with Image.open(path) as img:
             if _is_16bit_color(img, path):
                 array = _read_16bit_color(path)
+                array = _UPRIGHT.get(_orientation(img), lambda a: a)(array)
             else:
                 array = _pillow_to_array(ImageOps.exif_transpose(img), path)
     except (UnidentifiedImageError, OSError, SyntaxError) as err:
@@ -140,6 +170,55 @@ def load_image(path, mode: str = "rgb") -> np.ndarray:
     elif mode == "gray" and array.ndim == 3:
         array = (array.astype(np.float64) @ _LUMA_601).astype(np.float32)
     return np.ascontiguousarray(np.clip(array, 0.0, 1.0), dtype=np.float32)
+
+
+def image_info(path) -> dict:
+    """Size, channels and bit depth of an image file, read from its header (not decoded).
+
+    Cheap enough to check many files before a long job; a file whose header is
+    fine but whose pixel data is damaged is only found by :func:`load_image`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Image file, as for :func:`load_image`.
+
+    Returns
+    -------
+    dict
+        ``width`` and ``height`` in pixels as :func:`load_image` returns the image
+        (upright: swapped for EXIF orientations 5–8); ``channels``: 1 for gray files
+        (1-bit, 8/16-bit gray, gray+alpha, 32-bit integer and float files), 3 for
+        everything else (alpha is not counted, as :func:`load_image` drops it);
+        ``bits``: 8, or 16 for files that hold more than 8 bits per sample (16-bit
+        gray or colour, 32-bit integer, float); ``format``: Pillow's name
+        (``"PNG"``, ``"JPEG"``, ``"TIFF"``, …); ``orientation``: the EXIF tag, 1–8.
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, ValueError
+        As :func:`load_image`: missing path, a folder, or not an image.
+
+    Examples
+    --------
+    >>> image_info("photo.jpg")                        # doctest: +SKIP
+    {'width': 3000, 'height': 4000, 'channels': 3, 'bits': 8, 'format': 'JPEG', 'orientation': 6}
+    """
+    path = _image_file(path)
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+            orientation = _orientation(img)
+            deep = _is_16bit_color(img, path) or img.mode.startswith("I") or img.mode == "F"
+            gray = img.mode in _GRAY_MODES
+            fmt = img.format
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        raise ValueError(f"'{path}' could not be decoded as an image ({err}). "
+                         "Is the file complete and really an image?") from err
+    if orientation >= 5:
+        width, height = height, width
+    return {"width": width, "height": height, "channels": 1 if gray else 3,
+            "bits": 16 if deep else 8, "format": fmt, "orientation": orientation}
 
 
 def save_image(path, image) -> Path:

@@ -1,5 +1,7 @@
 """Tests for srkit.io, on real photographs bundled with scikit-image."""
 
+import struct
+import zlib
 from pathlib import Path
 
 import cv2
@@ -8,7 +10,8 @@ import pytest
 from PIL import Image
 from skimage import data as skdata
 
-from srkit.io import IMAGE_EXTENSIONS, list_images, load_folder, load_image, save_image
+from srkit.io import (IMAGE_EXTENSIONS, image_info, list_images, load_folder, load_image,
+                      save_image)
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +153,71 @@ def test_exif_orientation_is_applied(tmp_path, astronaut, orientation, k):
     right = np.abs(img - np.rot90(astronaut, k) / 255.0).mean()
     wrong = np.abs(img - np.rot90(astronaut, -k) / 255.0).mean()
     assert right < 0.01 < wrong
+
+
+def png_with_exif(path, orientation):
+    """Insert an eXIf chunk (EXIF orientation tag) after the IHDR of the PNG at ``path``,
+    as cameras and editors store it: the TIFF-style block without the "Exif\\0\\0" header."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    body = exif.tobytes()
+    body = body[6:] if body.startswith(b"Exif\x00\x00") else body
+    chunk = struct.pack(">I", len(body)) + b"eXIf" + body
+    chunk += struct.pack(">I", zlib.crc32(b"eXIf" + body))
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(data[:33] + chunk + data[33:])  # 8-byte signature + 25-byte IHDR
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_of_16bit_color_png_is_applied_like_8bit(tmp_path, astronaut,
+                                                                  orientation):
+    # OpenCV reads 16-bit colour files as stored; load_image must turn them upright as
+    # Pillow's exif_transpose turns the same picture stored with 8 bits
+    low_bits = np.random.default_rng(1).integers(0, 256, astronaut.shape)
+    raw = (astronaut.astype(np.uint16) * 256 + low_bits).astype(np.uint16)
+    cv2.imwrite(str(tmp_path / "c16.png"), cv2.cvtColor(raw, cv2.COLOR_RGB2BGR))
+    png_with_exif(tmp_path / "c16.png", orientation)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(astronaut).save(tmp_path / "c8.png", exif=exif)
+    deep, flat = load_image(tmp_path / "c16.png"), load_image(tmp_path / "c8.png")
+    assert deep.shape == flat.shape
+    high_byte = np.floor(np.rint(deep.astype(np.float64) * 65535) / 256)
+    np.testing.assert_array_equal(high_byte, np.rint(flat * 255))
+    info = image_info(tmp_path / "c16.png")
+    assert (info["height"], info["width"]) == deep.shape[:2]
+    assert info["orientation"] == orientation and info["bits"] == 16
+
+
+def test_image_info_reads_sizes_channels_and_depth(tmp_path, astronaut, camera):
+    Image.fromarray(astronaut).save(tmp_path / "rgb.png")
+    cv2.imwrite(str(tmp_path / "gray16.png"), camera.astype(np.uint16) * 257)
+    Image.fromarray(camera).save(tmp_path / "gray.jpg", quality=95)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(astronaut).save(tmp_path / "turned.jpg", quality=95, exif=exif)
+    h, w = astronaut.shape[:2]
+    expected = {"rgb.png": (w, h, 3, 8, "PNG", 1),
+                "gray16.png": (camera.shape[1], camera.shape[0], 1, 16, "PNG", 1),
+                "gray.jpg": (camera.shape[1], camera.shape[0], 1, 8, "JPEG", 1),
+                "turned.jpg": (h, w, 3, 8, "JPEG", 6)}  # upright: width and height swapped
+    for name, values in expected.items():
+        info = image_info(tmp_path / name)
+        got = tuple(info[k] for k in ("width", "height", "channels", "bits", "format",
+                                      "orientation"))
+        assert got == values, name
+        image = load_image(tmp_path / name, "gray" if info["channels"] == 1 else "rgb")
+        assert image.shape[:2] == (info["height"], info["width"])
+
+
+def test_image_info_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.png"):
+        image_info(tmp_path / "missing.png")
+    with pytest.raises(IsADirectoryError):
+        image_info(tmp_path)
+    (tmp_path / "notes.png").write_text("this is not an image\n")
+    with pytest.raises(ValueError, match=r"notes\.png.*could not be decoded as an image"):
+        image_info(tmp_path / "notes.png")
 
 
 # --- load_image: errors ---------------------------------------------------------
