@@ -318,8 +318,9 @@ def verify_shipped(paths=None) -> None:
     if bad:
         raise DatasetChecksumError(
             f"shipped dataset files do not match srkit's checksums: {', '.join(bad[:5])}"
-            f"{' …' if len(bad) > 5 else ''}. Reinstall srkit (python -m pip install "
-            "--force-reinstall srkit, or git checkout the srkit/datasets folder).")
+            f"{' …' if len(bad) > 5 else ''}. Restore them: git checkout srkit/datasets in the "
+            "kit's folder, or reinstall srkit from it (python -m pip install --force-reinstall -e .) "
+            "or from your SRKIT_REPO.")
 
 
 def _load_native(path: Path):

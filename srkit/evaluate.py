@@ -345,7 +345,8 @@ def keras_method(model, *, upsample: bool = True, tile: int = 256, multiple: int
         if lr.ndim == 3 and lr.shape[2] == 1:
             lr = lr[..., 0]
         colour = lr.ndim == 3 and lr.shape[2] == 3
-        up = bicubic(lr, scale)
+        # the bicubic upscale: the input of pre-upsampling models, the colour of Y models
+        up = bicubic(lr, scale) if upsample or (channels == 1 and colour) else None
         if channels == 1:
             if not colour:
                 return run(up if upsample else lr)

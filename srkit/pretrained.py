@@ -114,8 +114,8 @@ def verify(name: str | None = None) -> None:
     if bad:
         raise WeightsChecksumError(
             f"srkit's reference weights do not match their checksums: {', '.join(bad)}. "
-            "Reinstall srkit (python -m pip install --force-reinstall srkit, or git checkout "
-            "the srkit/weights folder).")
+            "Restore them: git checkout srkit/weights in the kit's folder, or reinstall srkit "
+            "from it (python -m pip install --force-reinstall -e .) or from your SRKIT_REPO.")
 
 
 def load_model(file):
