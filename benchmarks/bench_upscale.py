@@ -38,7 +38,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -47,7 +46,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_tiled import gib, parse_size  # the same --size syntax and KiB -> GiB
+from bench_tiled import gib, machine_info, parse_size  # shared with the tiling benchmark
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -94,7 +93,7 @@ def child_prepare(args) -> dict:
     import numpy as np
 
     from srkit import data, upscale
-    from srkit.notebook import cpu_name, import_tensorflow
+    from srkit.notebook import import_tensorflow
 
     width, height = args.size
     t0 = time.perf_counter()
@@ -117,14 +116,9 @@ def child_prepare(args) -> dict:
     tf = import_tensorflow()
     import keras
 
-    return {"machine": {"cpu": cpu_name(), "cpu_count": os.cpu_count(),
-                        "gpus": [g.name for g in tf.config.list_physical_devices("GPU")],
-                        "tensorflow": tf.__version__, "keras": keras.__version__,
-                        "numpy": np.__version__, "opencv": cv2.__version__,
-                        "python": platform.python_version(), "platform": platform.platform(),
-                        "env": {k: os.environ.get(k) for k in (
-                            "TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL", "OMP_NUM_THREADS")}},
-            "photo_bytes": (args.workdir / "photo.png").stat().st_size, "prepare_s": make_s}
+    machine = {**machine_info(tf, keras, tf.config.list_physical_devices("GPU")),
+               "opencv": cv2.__version__}
+    return {"machine": machine, "photo_bytes": (args.workdir / "photo.png").stat().st_size, "prepare_s": make_s}
 
 
 def child_predict(args) -> dict:

@@ -24,7 +24,6 @@ import os
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 EXIT_OK = 0
@@ -202,9 +201,8 @@ def run_models(args) -> int:
     """``models``: one line per shipped model."""
     from srkit import pretrained
 
-    short = {name: alias for alias, name in pretrained.ALIASES.items()}
     for name in pretrained.names():
-        print(f"{short.get(name, name):12s} {pretrained.describe(name)}")
+        print(f"{pretrained.alias(name):12s} {pretrained.describe(name)}")
     return EXIT_OK
 
 
@@ -260,19 +258,12 @@ def _resolve_model(spec: str) -> dict:
         except ValueError as error:
             raise CommandError(f"{_one_line(error)}, or the path of a .keras file",
                                EXIT_USAGE) from None
-        short = {n: alias for alias, n in pretrained.ALIASES.items()}.get(name, name)
-        return {"name": short, "path": None, "record": pretrained.info(name), "full": name}
-    path = Path(spec)
-    if not path.exists():
-        raise CommandError(f"no model file at '{path}'")
-    if not path.is_file():
-        raise CommandError(f"'{path}' is a folder, not a .keras model file")
-    if path.suffix != ".keras":
-        raise CommandError(f"'{path}' is not a .keras file: save models with "
-                           "model.save('name.keras')")
-    if not zipfile.is_zipfile(path):
-        raise CommandError(f"'{path}' is not a Keras model file (a .keras file is the zip "
-                           "archive model.save('name.keras') writes)")
+        return {"name": pretrained.alias(name), "path": None, "record": pretrained.info(name),
+                "full": name}
+    try:
+        path = pretrained.check_model_file(spec)
+    except (ValueError, FileNotFoundError) as error:
+        raise CommandError(_one_line(error)) from None
     return {"name": path.stem, "path": path, "record": None, "full": str(path)}
 
 

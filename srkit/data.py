@@ -325,10 +325,7 @@ def verify_shipped(paths=None) -> None:
 
 def _load_native(path: Path):
     """Load a file as float32 in [0, 1]: H×W for a single-channel file, else H×W×3."""
-    from PIL import Image
-
-    with Image.open(path) as img:
-        single = img.mode in ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
+    single = io.image_info(path)["channels"] == 1
     return io.load_image(path, mode="gray" if single else "rgb")
 
 

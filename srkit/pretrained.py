@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import zipfile
 from pathlib import Path
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -85,6 +86,12 @@ def info(name: str) -> dict:
     return dict(_records()[resolve(name)])
 
 
+def alias(name: str) -> str:
+    """The short name of a reference model (``"srcnn_x3"`` → ``"srcnn"``), as ``--model`` takes it."""
+    full = resolve(name)
+    return next((short for short, target in ALIASES.items() if target == full), full)
+
+
 def path(name: str) -> Path:
     """The shipped ``.keras`` file of a reference model."""
     return WEIGHTS_DIR / info(name)["file"]
@@ -118,6 +125,33 @@ def verify(name: str | None = None) -> None:
             "from it (python -m pip install --force-reinstall -e .) or from your SRKIT_REPO.")
 
 
+def check_model_file(file) -> Path:
+    """``file`` as a Path, checked to look like a ``.keras`` model file (Keras not imported).
+
+    Cheap checks before anything heavy: it exists, is a file, ends in ``.keras`` and is a
+    zip archive (what ``model.save("name.keras")`` writes). Whether Keras can read it is
+    found by :func:`load_model`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``file`` does not exist.
+    ValueError
+        If it is a folder, has another extension, or is not a zip archive.
+    """
+    file = Path(file)
+    if not file.exists():
+        raise FileNotFoundError(f"no model file at '{file}'")
+    if not file.is_file():
+        raise ValueError(f"'{file}' is a folder, not a .keras model file")
+    if file.suffix != ".keras":
+        raise ValueError(f"'{file}' is not a .keras file: save models with model.save('name.keras')")
+    if not zipfile.is_zipfile(file):
+        raise ValueError(f"'{file}' is not a Keras model file (a .keras file is the zip archive "
+                         "model.save('name.keras') writes)")
+    return file
+
+
 def load_model(file):
     """Load any course model saved as ``.keras`` (the shipped ones, or a notebook's own).
 
@@ -129,17 +163,14 @@ def load_model(file):
     FileNotFoundError
         If ``file`` does not exist.
     ValueError
-        If it is not a Keras ``.keras`` file that Keras can read.
+        If it is not a Keras ``.keras`` file that Keras can read (:func:`check_model_file`,
+        then Keras itself).
     """
+    file = check_model_file(file)
     import keras
 
     from srkit import layers
 
-    file = Path(file)
-    if not file.is_file():
-        raise FileNotFoundError(f"no model file at '{file}'")
-    if file.suffix != ".keras":
-        raise ValueError(f"'{file}' is not a .keras file: save models with model.save('name.keras')")
     try:
         return keras.models.load_model(file, custom_objects=layers.CUSTOM_OBJECTS, compile=False)
     except Exception as error:  # Keras raises many kinds for a damaged or foreign file

@@ -88,6 +88,7 @@ def test_each_record_says_how_the_model_was_made(name):
 
 def test_aliases_and_unknown_names():
     assert pretrained.resolve("SRCNN") == "srcnn_x3" and pretrained.resolve("srgan") == "srgan_x4"
+    assert [pretrained.alias(n) for n in NAMES] == ["srcnn", "autoencoder", "srresnet", "srgan"]
     with pytest.raises(ValueError, match="unknown reference model 'edsr'.*srcnn"):
         pretrained.info("edsr")
 
@@ -130,8 +131,14 @@ def test_load_model_errors_say_what_is_wrong(tmp_path):
     with pytest.raises(ValueError, match="not a .keras file"):
         pretrained.load_model(tmp_path / "notes.txt")
     (tmp_path / "broken.keras").write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(ValueError, match="could not be loaded as a Keras model"):
+    with pytest.raises(ValueError, match="is not a Keras model file .*zip archive"):
         pretrained.load_model(tmp_path / "broken.keras")
+    with zipfile.ZipFile(tmp_path / "foreign.keras", "w") as archive:  # a zip, not a model
+        archive.writestr("notes.txt", "hello")
+    with pytest.raises(ValueError, match="could not be loaded as a Keras model"):
+        pretrained.load_model(tmp_path / "foreign.keras")
+    with pytest.raises(ValueError, match="is a folder"):
+        pretrained.load_model(tmp_path)
 
 
 NB04 = definitions("04_gan.ipynb")
