@@ -13,6 +13,8 @@ Modules (each one concern, short enough to read in one sitting):
   bundled train/val/test photographs, downloaded sets and user folders.
 - :mod:`srkit.download` — cached, checksum-verified downloads (DIV2K, BSDS500, …).
 - :mod:`srkit.color` — BT.601 YCbCr (MATLAB's), to restore Y and keep the colour.
+- :mod:`srkit.trainset` — training data from a set name or your folder, split and checked;
+  the degradation of the training pairs (bicubic, bilinear, nearest, blur, noise).
 - :mod:`srkit.patches` — aligned LR/HR training patches as a ``tf.data`` pipeline.
 - :mod:`srkit.tiles` — tiled inference, identical to whole-image inference.
 - :mod:`srkit.train` — ``tf.distribute`` strategy, PSNR metric, resumable ``fit``.
@@ -33,7 +35,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = ("cli", "color", "data", "degrade", "download", "evaluate", "gan", "io", "layers",
                "metrics", "notebook", "patches", "plots", "pretrained", "project", "published",
-               "restoration", "tiles", "train", "upscale")
+               "restoration", "tiles", "train", "trainset", "upscale")
 __all__ = list(_SUBMODULES) + ["__version__"]
 
 
