@@ -214,7 +214,13 @@ DATASETS_DIR = Path(__file__).parent / "datasets"
 
 @dataclass(frozen=True)
 class StandardSet:
-    """A standard super-resolution set: where its HR images are and where they come from."""
+    """A standard super-resolution set: where its HR images are and where they come from.
+
+    ``images`` counts what :func:`load_dataset` gives with ``split=None`` (for a set shipped
+    as a subset, the subset: see ``subset``). Sets with fixed splits list them in ``splits``
+    as ``(split, count)`` pairs; ``archive`` names the ``.npz`` file of sets stored as
+    arrays (28×28 digits and clothes) instead of PNG files.
+    """
 
     name: str
     folder: str  # relative to DATASETS_DIR, or "" for a downloaded set
@@ -222,6 +228,12 @@ class StandardSet:
     citation: str
     source: str
     shipped: bool = True
+    licence: str = "research and teaching use, as distributed by the authors (see the citation)"
+    splits: tuple[tuple[str, int], ...] = ()  # (split, number of images), train/val/test
+    gray: bool = False  # every image single-channel (H×W in mode "native")
+    archive: str = ""  # .npz in folder holding <split>_images/_labels/_index arrays
+    classes: tuple[str, ...] = ()  # label names of load_labels, by label value
+    subset: str = ""  # what part of the full set is shipped, and where the rest is
 
 
 STANDARD_SETS: dict[str, StandardSet] = {
@@ -262,6 +274,53 @@ STANDARD_SETS: dict[str, StandardSet] = {
         "bsds500", "", 500,
         "Arbelaez, Maire, Fowlkes & Malik, Contour detection and hierarchical image "
         "segmentation, TPAMI 2011", "downloaded by srkit.download", shipped=False),
+    # The student works' domains: subsets with fixed splits, made by
+    # tools/make_domain_datasets.py (srkit/datasets/README.md: sources, licences, methods).
+    "faces": StandardSet(
+        "faces", "Faces", 204,
+        "DeBruine & Jones, Face Research Lab London Set (Version 5), figshare 2017, "
+        "doi:10.6084/m9.figshare.5047666.v5",
+        "the 102 persons' neutral and smiling frontal photographs (1350×1350 JPEG, as in "
+        "github.com/debruine/webmorphR.stim inst/neutral_front, inst/smiling_front), one fixed "
+        "square crop (810 px) area-resized to 144×144 RGB PNG; split by person",
+        licence="CC BY 4.0",
+        splits=(("train", 144), ("val", 20), ("test", 40))),
+    "brain_mri": StandardSet(
+        "brain_mri", "BrainMRI", 144,
+        "Cheng et al., Enhanced performance of brain tumor classification via tumor region "
+        "augmentation and partition, PLoS ONE 2015; Cheng, brain tumor dataset, figshare, "
+        "doi:10.6084/m9.figshare.1512427",
+        "144 of the 3,064 T1-weighted contrast-enhanced slices (512×512 gray JPEG, as copied in "
+        "github.com/nanonane/RCS-YOLO dataset-brain-tumor/categorized), in 12 blocks of 12 "
+        "consecutive figshare indices, area-resized to 256×256 gray PNG; blocks ≥ 243 indices "
+        "apart so that no patient spans two splits",
+        licence="CC BY 4.0", gray=True,
+        splits=(("train", 96), ("val", 24), ("test", 24))),
+    "fashion_mnist": StandardSet(
+        "fashion_mnist", "FashionMNIST", 7500,
+        "Xiao, Rasul & Vollgraf, Fashion-MNIST: a novel image dataset for benchmarking machine "
+        "learning algorithms, arXiv:1708.07747, 2017",
+        "Zalando's IDX files (Debian package dataset-fashion-mnist): 28×28 gray clothes, 10 "
+        "classes", licence="MIT (copyright 2017 Zalando SE)", gray=True,
+        archive="fashion_mnist_subset.npz",
+        splits=(("train", 6000), ("val", 500), ("test", 1000)),
+        classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                 "Sneaker", "Bag", "Ankle boot"),
+        subset="7,500 of the 70,000 images: train = the first 6,000 of the official training "
+               "file, val = its last 500, test = the first 1,000 of the official test file. The "
+               "full set: srkit.download.fetch_dataset('fashion_mnist') (IDX files, internet "
+               "once) or restoration.fashion_mnist_splits(..., full=True)"),
+    "mnist": StandardSet(
+        "mnist", "MNIST", 4500,
+        "LeCun, Bottou, Bengio & Haffner, Gradient-based learning applied to document "
+        "recognition, Proc. IEEE 1998; LeCun, Cortes & Burges, The MNIST database",
+        "the MNIST digits as PNG files in github.com/rasbt/mnist-pngs, read back into the "
+        "official order: 28×28 gray, 10 classes", licence="CC BY-SA 3.0", gray=True,
+        archive="mnist_subset.npz",
+        splits=(("train", 3000), ("val", 500), ("test", 1000)),
+        classes=tuple(str(d) for d in range(10)),
+        subset="4,500 of the 70,000 images: train = the first 3,000 of the official training "
+               "file, val = its last 500, test = the first 1,000 of the official test file"),
 }
 BUNDLED_SETS = {f"bundled_{split}": split for split in SPLITS}
 """Names under which :func:`load_dataset` also serves the bundled splits."""
@@ -345,33 +404,107 @@ def is_available(name: str) -> bool:
     return download.is_cached(key)
 
 
-def load_dataset(name: str, *, mode: str = "native") -> list[tuple[str, object]]:
+def dataset_splits(name: str) -> tuple[str, ...]:
+    """The fixed splits of a set: ``("train", "val", "test")``, or ``()`` for sets without.
+
+    The student works' domains (``"faces"``, ``"brain_mri"``, ``"fashion_mnist"``,
+    ``"mnist"``) have fixed splits; T91, Set5, Set14, the bundled splits and the
+    downloaded sets have none (``load_dataset(name, split=...)`` refuses them).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the known ones).
+    """
+    key = str(name).lower()
+    if key in BUNDLED_SETS:
+        return ()
+    if key not in STANDARD_SETS:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(dataset_names())}")
+    return tuple(split for split, _ in STANDARD_SETS[key].splits)
+
+
+def _split_info(key: str, split: str | None) -> tuple[StandardSet, list[str]]:
+    """The set's record and the splits asked for (all of them for ``None``)."""
+    if key in BUNDLED_SETS or key not in STANDARD_SETS:
+        info = None
+    else:
+        info = STANDARD_SETS[key]
+    splits = [s for s, _ in info.splits] if info is not None else []
+    if split is None:
+        return info, splits
+    if not splits:
+        hint = ("the bundled photographs' splits are sets of their own: "
+                + ", ".join(f"load_dataset({b!r})" for b in BUNDLED_SETS) if key in BUNDLED_SETS
+                else "leave split=None and split the images yourself (e.g. srkit.trainset.load)")
+        raise ValueError(f"dataset {key!r} has no fixed splits, so split={split!r} means nothing; "
+                         f"{hint}. Sets with splits: "
+                         f"{', '.join(n for n, s in STANDARD_SETS.items() if s.splits)}")
+    if split not in splits:
+        raise ValueError(f"dataset {key!r} has splits {', '.join(splits)}, not {split!r}")
+    return info, [split]
+
+
+def _load_archive(info: StandardSet, splits: list[str]) -> dict:
+    """The arrays of an ``.npz`` set for ``splits``, checksum verified first."""
+    import numpy as np
+
+    path = DATASETS_DIR / info.folder / info.archive
+    verify_shipped([path])
+    with np.load(path, allow_pickle=False) as npz:
+        return {f"{s}_{part}": npz[f"{s}_{part}"] for s in splits
+                for part in ("images", "labels", "index")}
+
+
+def load_dataset(name: str, *, split: str | None = None,
+                 mode: str = "native") -> list[tuple[str, object]]:
     """Load a standard set (or a bundled split) as ``(name, image)`` pairs, sorted by name.
 
     Parameters
     ----------
     name : str
-        ``"t91"``, ``"set5"``, ``"set14"`` (shipped with srkit, checksums verified
-        on every load); ``"bundled_train"``, ``"bundled_val"``, ``"bundled_test"``
-        (the bundled photographs, :func:`load_split`); or a set downloaded on first
-        use and cached: ``"b100"``, ``"urban100"``, ``"manga109"``,
-        ``"div2k_valid_hr"``, ``"bsds500"`` (needs internet once; see
-        :mod:`srkit.download`).
+        Shipped with srkit (offline; checksums verified on every load against
+        ``srkit/datasets/SHA256SUMS``):
+
+        - ``"t91"``, ``"set5"``, ``"set14"``: the papers' training and test sets;
+        - ``"faces"``: 204 colour faces, 144×144 (the Face Research Lab London Set,
+          102 persons, neutral and smiling; splits by person);
+        - ``"brain_mri"``: 144 gray T1 brain MRI slices, 256×256 (Cheng et al.'s
+          figshare set; splits by blocks of patients);
+        - ``"fashion_mnist"``: a 7,500-image subset of Fashion-MNIST, 28×28 gray
+          (6,000 / 500 / 1,000). The full 70,000 images are not shipped:
+          :func:`srkit.download.fetch_dataset` ``("fashion_mnist")`` downloads them, and
+          :func:`srkit.restoration.fashion_mnist_splits` with ``full=True`` reads them;
+        - ``"mnist"``: a 4,500-image subset of MNIST, 28×28 gray (3,000 / 500 / 1,000).
+
+        ``"bundled_train"``, ``"bundled_val"``, ``"bundled_test"``: the bundled
+        photographs (:func:`load_split`). Downloaded on first use and cached:
+        ``"b100"``, ``"urban100"``, ``"manga109"``, ``"div2k_valid_hr"``,
+        ``"bsds500"`` (needs internet once; see :mod:`srkit.download`).
+    split : {None, "train", "val", "test"}
+        For sets with fixed splits (:func:`dataset_splits`: faces, brain_mri,
+        fashion_mnist, mnist) the one split to load; ``None`` loads all of them.
+        Image names start with their split (``"train_00042"``,
+        ``"test_004_smiling"``), so they are the same whichever way a set is
+        loaded and never collide. Sets without splits accept only ``None``.
     mode : {"native", "rgb", "gray"}
         ``"native"`` keeps each file as stored: H×W for a single-channel gray file
-        (Set14's ``bridge``), H×W×3 otherwise. This is what the papers measure: the
-        reference scripts convert only 3-channel images to Y. ``"rgb"`` / ``"gray"``
-        as :func:`srkit.io.load_image`.
+        (Set14's ``bridge``, every image of brain_mri, fashion_mnist, mnist), H×W×3
+        otherwise. This is what the papers measure: the reference scripts convert
+        only 3-channel images to Y. ``"rgb"`` / ``"gray"`` as
+        :func:`srkit.io.load_image`.
 
     Returns
     -------
     list of (str, ndarray)
-        Image name (file stem, e.g. ``"baby"``) and the HR image, float32 in [0, 1].
+        Image name (file stem, e.g. ``"baby"``; for split sets prefixed by the split)
+        and the HR image, float32 in [0, 1].
 
     Raises
     ------
     ValueError
-        For an unknown name (the message lists the known ones) or mode.
+        For an unknown name (the message lists the known ones), mode or split, or a
+        split asked of a set without splits.
     DatasetChecksumError
         If a shipped file was altered or is missing.
     srkit.download.DownloadError
@@ -380,27 +513,77 @@ def load_dataset(name: str, *, mode: str = "native") -> list[tuple[str, object]]
     Notes
     -----
     Set14 holds the "lenna" image: keep it in metric tables, out of figures.
+    Labels of fashion_mnist and mnist: :func:`load_labels`.
     """
     if mode not in ("native", "rgb", "gray"):
         raise ValueError(f"mode must be 'native', 'rgb' or 'gray', got {mode!r}")
     key = str(name).lower()
+    if key not in BUNDLED_SETS and key not in STANDARD_SETS:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(dataset_names())}")
+    info, splits = _split_info(key, split)
     if key in BUNDLED_SETS:
         return load_split(BUNDLED_SETS[key], "rgb" if mode == "native" else mode)
-    if key not in STANDARD_SETS:
-        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(dataset_names())}")
-    info = STANDARD_SETS[key]
+    if info.archive:
+        import numpy as np
+
+        arrays = _load_archive(info, splits)
+        items = []
+        for s in splits:
+            images = arrays[f"{s}_images"].astype(np.float32) / np.float32(255.0)
+            if mode == "rgb":
+                images = np.repeat(images[..., None], 3, axis=-1)
+            items += [(f"{s}_{int(i):05d}", im) for i, im in zip(arrays[f"{s}_index"], images)]
+        return sorted(items, key=lambda item: item[0])
     if info.shipped:
-        paths = sorted((DATASETS_DIR / info.folder).glob("*.png"))
+        folders = [DATASETS_DIR / info.folder / s for s in splits] or [DATASETS_DIR / info.folder]
+        paths = sorted(p for folder in folders for p in folder.glob("*.png"))
         verify_shipped(paths)
-        if len(paths) != info.images:
+        expected = (sum(n for s, n in info.splits if s in splits) if splits else info.images)
+        if len(paths) != expected:
             raise DatasetChecksumError(
-                f"{info.folder} holds {len(paths)} images, expected {info.images}; reinstall srkit")
+                f"{info.folder} holds {len(paths)} images for {split or 'all splits'}, expected "
+                f"{expected}; reinstall srkit")
     else:
         from srkit import download
 
         paths = download.hr_images(key)
     load = _load_native if mode == "native" else (lambda p: io.load_image(p, mode=mode))
-    return [(Path(p).stem, load(Path(p))) for p in paths]
+    prefix = (lambda p: f"{Path(p).parent.name}_") if splits else (lambda p: "")
+    return sorted(((prefix(p) + Path(p).stem, load(Path(p))) for p in paths),
+                  key=lambda item: item[0])
+
+
+def load_labels(name: str, *, split: str | None = None) -> dict[str, int]:
+    """Class labels of a shipped labelled set, by the image names :func:`load_dataset` gives.
+
+    Parameters
+    ----------
+    name : {"fashion_mnist", "mnist"}
+    split : {None, "train", "val", "test"}
+        As in :func:`load_dataset`; ``None`` for all splits.
+
+    Returns
+    -------
+    dict of str to int
+        Image name (``"train_00042"``) to its class, 0–9: the digit for MNIST;
+        for Fashion-MNIST the index into ``STANDARD_SETS["fashion_mnist"].classes``
+        (0 "T-shirt/top" … 9 "Ankle boot").
+
+    Raises
+    ------
+    ValueError
+        For a set without labels (the message names those with labels) or a bad split.
+    DatasetChecksumError
+        If the shipped file was altered or is missing.
+    """
+    key = str(name).lower()
+    labelled = [n for n, s in STANDARD_SETS.items() if s.classes]
+    if key not in labelled:
+        raise ValueError(f"srkit ships class labels for {', '.join(labelled)} only, not {name!r}")
+    info, splits = _split_info(key, split)
+    arrays = _load_archive(info, splits)
+    return {f"{s}_{int(i):05d}": int(label) for s in splits
+            for i, label in zip(arrays[f"{s}_index"], arrays[f"{s}_labels"])}
 
 
 def load_matlab_lr(name: str, scale: int) -> list[tuple[str, object]]:

@@ -426,39 +426,49 @@ def tune(restore: Callable, grid: Mapping[str, Iterable], pairs: Iterable, *,
 
 
 # ---------------------------------------------------------------------------
-# Optional data: Fashion-MNIST through Keras (needs internet the first time)
+# Fashion-MNIST: the subset shipped with srkit, or the full set through Keras
 # ---------------------------------------------------------------------------
 
 
-def fashion_mnist_splits(n_train: int = 6000, n_val: int = 1000, n_test: int = 500):
-    """Fashion-MNIST as ``(name, image)`` lists, loaded with ``keras.datasets.fashion_mnist``.
+def fashion_mnist_splits(n_train: int = 6000, n_val: int = 1000, n_test: int = 500, *,
+                         full: bool = False):
+    """Fashion-MNIST as ``(name, image)`` lists: srkit's shipped subset, or the full set.
 
-    The student work this notebook grew from trained on Fashion-MNIST. Keras
-    downloads it (about 30 MB) to ``~/.keras/datasets`` the first time, so this
-    needs internet once; the bundled photographs need none.
+    The student work this notebook grew from trained on Fashion-MNIST. By default
+    the images come from the subset shipped inside srkit (``load_dataset(
+    "fashion_mnist")``: 6,000 train / 500 val / 1,000 test, no internet, checksums
+    verified). ``full=True`` loads all 70,000 with ``keras.datasets.fashion_mnist``,
+    which downloads them (about 30 MB) to ``~/.keras/datasets`` the first time;
+    ``srkit.download.fetch_dataset("fashion_mnist")`` fetches the same IDX files.
 
     Parameters
     ----------
     n_train, n_val : int
-        Images taken from the start (train) and the end (val) of Keras'
-        60,000 training images; the two never overlap.
+        Images taken from the start (train) and the end (val) of the official
+        60,000 training images; the two never overlap. Shipped: at most 6,000 and 500.
     n_test : int
-        Images from the start of Keras' separate 10,000 test images. Any
-        that equal a train or val image pixel for pixel are dropped, so
-        :func:`srkit.data.assert_disjoint` holds.
+        Images from the start of the official 10,000 test images. Any that equal
+        a train or val image pixel for pixel are dropped, so
+        :func:`srkit.data.assert_disjoint` holds. Shipped: at most 1,000.
+    full : bool
+        Load the full set through Keras (internet the first time) instead of the
+        shipped subset.
 
     Returns
     -------
     train, val, test : list of (str, ndarray)
-        Gray 28×28 float32 images in [0, 1], named by their index in Keras'
-        arrays: ``"train_00042"``, ``"val_59042"``, ``"test_00042"``.
+        Gray 28×28 float32 images in [0, 1], named by their index in the official
+        files: ``"train_00042"``, ``"val_59042"``, ``"test_00042"``. The shipped
+        subset gives the same names and pixels as the full set for the same counts.
 
     Raises
     ------
     ValueError
-        If a count is < 1 or ``n_train + n_val`` exceeds 60,000 (``n_test``: 10,000).
+        If a count is < 1 or ``n_train + n_val`` exceeds 60,000 (``n_test``: 10,000);
+        without ``full``, if a count exceeds the shipped subset (the message says how
+        to get the full set).
     RuntimeError
-        If Keras cannot load the data set (no internet): the message says so.
+        With ``full=True``, if Keras cannot load the data set (no internet).
     """
     counts = {"n_train": n_train, "n_val": n_val, "n_test": n_test}
     for key, value in counts.items():
@@ -467,6 +477,8 @@ def fashion_mnist_splits(n_train: int = 6000, n_val: int = 1000, n_test: int = 5
     if n_train + n_val > 60000 or n_test > 10000:
         raise ValueError(f"Fashion-MNIST has 60,000 training and 10,000 test images; asked for "
                          f"n_train + n_val = {n_train + n_val} and n_test = {n_test}")
+    if not full:
+        return _shipped_fashion_mnist(n_train, n_val, n_test)
     import keras
 
     try:
@@ -474,8 +486,9 @@ def fashion_mnist_splits(n_train: int = 6000, n_val: int = 1000, n_test: int = 5
     except Exception as err:  # urllib, socket and Keras' own errors alike
         raise RuntimeError(
             "could not load Fashion-MNIST with keras.datasets.fashion_mnist.load_data(): it "
-            "downloads the data from the internet the first time. Connect, or use "
-            f'DATASET = "photos" (bundled, offline). Cause: {type(err).__name__}: {err}'
+            "downloads the data from the internet the first time. Connect, or use the subset "
+            "shipped with srkit (full=False, up to 6,000 / 500 / 1,000 images). "
+            f"Cause: {type(err).__name__}: {err}"
         ) from err
 
     def as_list(images, prefix, first):
@@ -488,4 +501,28 @@ def fashion_mnist_splits(n_train: int = 6000, n_val: int = 1000, n_test: int = 5
     seen |= {np.asarray(im).tobytes() for im in x_train[len(x_train) - n_val:]}
     keep = [i for i in range(n_test) if np.asarray(x_test[i]).tobytes() not in seen]
     test = [(f"test_{i:05d}", np.asarray(x_test[i], np.float32) / np.float32(255.0)) for i in keep]
+    return train, val, test
+
+
+def _shipped_fashion_mnist(n_train: int, n_val: int, n_test: int):
+    """The first/last/first images of srkit's shipped Fashion-MNIST subset, by official index."""
+    from srkit import data
+
+    info = data.STANDARD_SETS["fashion_mnist"]
+    shipped = dict(info.splits)
+    asked = {"train": n_train, "val": n_val, "test": n_test}
+    over = [f"n_{s} = {asked[s]} (shipped: {shipped[s]})" for s in asked if asked[s] > shipped[s]]
+    if over:
+        raise ValueError(
+            f"srkit ships {shipped['train']:,} / {shipped['val']:,} / {shipped['test']:,} "
+            f"Fashion-MNIST images (train / val / test); asked for {', '.join(over)}. Ask for "
+            "fewer, or load the full 70,000 with fashion_mnist_splits(..., full=True) "
+            "(downloads about 30 MB once; srkit.download.fetch_dataset('fashion_mnist') "
+            "fetches the same files)")
+    splits = {s: data.load_dataset("fashion_mnist", split=s) for s in asked}
+    train = splits["train"][:n_train]  # sorted by official index: the first n
+    val = splits["val"][len(splits["val"]) - n_val:]  # the last n of the training file
+    seen = {im.tobytes() for _, im in train + val}
+    test = [(name, im) for name, im in splits["test"]
+            if int(name.split("_")[1]) < n_test and im.tobytes() not in seen]
     return train, val, test

@@ -30,7 +30,8 @@ def set5():
 
 def test_every_shipped_file_matches_its_checksum():
     sums = data._shipped_checksums()
-    assert len(sums) == 91 + 5 + 15 + 14
+    # T91, Set5 HR + MATLAB LR, Set14; the domain sets (faces, brain MRI, two .npz files)
+    assert len(sums) == 91 + 5 + 15 + 14 + 204 + 144 + 2
     for rel, digest in sums.items():
         assert hashlib.sha256((data.DATASETS_DIR / rel).read_bytes()).hexdigest() == digest, rel
     data.verify_shipped()  # the library's own check agrees
@@ -73,7 +74,8 @@ def test_set14_gray_images_as_stored():
 def test_bundled_splits_are_datasets_too():
     assert [n for n, _ in data.load_dataset("bundled_test")] == data.names("test")
     assert set(data.dataset_names(shipped_only=True)) == {
-        "t91", "set5", "set14", "bundled_train", "bundled_val", "bundled_test"}
+        "t91", "set5", "set14", "faces", "brain_mri", "fashion_mnist", "mnist",
+        "bundled_train", "bundled_val", "bundled_test"}
     with pytest.raises(ValueError, match="unknown dataset 'set15'.*set14"):
         data.load_dataset("set15")
     with pytest.raises(ValueError, match="mode"):

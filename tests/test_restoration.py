@@ -433,7 +433,8 @@ def test_restoration_pairs_need_images():
 
 
 # ---------------------------------------------------------------------------
-# Fashion-MNIST (Keras' loader replaced: no internet in the tests)
+# Fashion-MNIST, full=True (Keras' loader replaced: no internet in the tests);
+# the shipped subset (the default) is tested in test_domain_datasets.py
 # ---------------------------------------------------------------------------
 
 
@@ -455,7 +456,7 @@ def test_fashion_mnist_splits_are_disjoint_float_images(fake_fashion_mnist):
     import keras
 
     x_train, x_test = fake_fashion_mnist
-    train, val, test = restoration.fashion_mnist_splits(10, 5, 6)
+    train, val, test = restoration.fashion_mnist_splits(10, 5, 6, full=True)
     assert [n for n, _ in train][:2] == ["train_00000", "train_00001"] and len(train) == 10
     assert [n for n, _ in val] == [f"val_{i:05d}" for i in range(55, 60)]  # the end of the 60 fakes
     assert [n for n, _ in test] == ["test_00000", "test_00001", "test_00002", "test_00004", "test_00005"]
@@ -474,7 +475,7 @@ def test_fashion_mnist_without_internet_says_so(monkeypatch):
 
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
     with pytest.raises(RuntimeError, match="downloads the data from the internet .* OSError"):
-        restoration.fashion_mnist_splits(10, 5, 5)
+        restoration.fashion_mnist_splits(10, 5, 5, full=True)
 
 
 @pytest.mark.parametrize("kwargs, message", [
