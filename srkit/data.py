@@ -10,6 +10,11 @@ near-duplicate in training. ``data/README.md`` documents each image.
 - ``train``: material the models learn from (patches are cut from these).
 - ``val``: for choosing epochs and hyper-parameters.
 - ``test``: only for the final numbers; never seen in training.
+
+The second half serves the standard sets by name (:func:`load_dataset`): the papers' T91,
+Set5 and Set14 and the student works' domains (faces, brain MRI, Fashion-MNIST, MNIST,
+with fixed splits), all shipped in ``srkit/datasets`` with checksums, and larger sets
+downloaded on first use.
 """
 
 from __future__ import annotations
