@@ -429,7 +429,7 @@ def dataset_splits(name: str) -> tuple[str, ...]:
     return tuple(split for split, _ in STANDARD_SETS[key].splits)
 
 
-def _split_info(key: str, split: str | None) -> tuple[StandardSet, list[str]]:
+def _split_info(key: str, split: str | None) -> tuple[StandardSet | None, list[str]]:
     """The set's record and the splits asked for (all of them for ``None``)."""
     if key in BUNDLED_SETS or key not in STANDARD_SETS:
         info = None

@@ -73,7 +73,8 @@ def test_faces_are_split_by_person_with_both_expressions():
         assert names == sorted(f"{i}_{e}" for i in ids for e in ("neutral", "smiling"))
         persons[split] = ids
     assert [len(persons[s]) for s in data.SPLITS] == [72, 10, 20]  # 102 persons of the London Set
-    assert not persons["train"] & persons["val"] and not (persons["train"] | persons["val"]) & persons["test"]
+    assert not persons["train"] & persons["val"]
+    assert not (persons["train"] | persons["val"]) & persons["test"]
 
 
 def test_files_are_8_bit_pngs_of_the_stated_kind():
