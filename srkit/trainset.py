@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,7 +103,8 @@ class TrainingData:
         text = (f"training: {self.name}, {len(self.train)} images; validation: {len(self.val)}; "
                 f"{'gray' if self.gray else 'colour'}, {size} px ({self.description})")
         if self.skipped:
-            text += f"; left out as smaller than a training crop: {len(self.skipped)}"
+            text += (f"; left out as smaller than the training crop: {', '.join(self.skipped[:3])}"
+                     f"{f' and {len(self.skipped) - 3} more' if len(self.skipped) > 3 else ''}")
         return text
 
 
@@ -237,8 +237,8 @@ def load(source: str = "t91", *, min_side: int = 0, val_fraction: float = 0.1,
         sub-folders read, each one a group kept in one split; ``train/`` and ``val/``
         sub-folders used as given).
     min_side : int
-        The training crop's HR side: smaller images are left out (named in a
-        warning and in ``skipped``).
+        The training crop's HR side: smaller images are left out (named in
+        ``skipped`` and by :meth:`TrainingData.summary`).
     val_fraction : float
         Share of the images (whole groups) a folder gives to validation.
     seed : int
@@ -313,11 +313,7 @@ def load(source: str = "t91", *, min_side: int = 0, val_fraction: float = 0.1,
     if min_side:
         train, small_train = _drop_small(train, min_side)
         val, small_val = _drop_small(val, min_side)
-        skipped += small_train + small_val
-        if skipped:
-            warnings.warn(f"left out {len(skipped)} image(s) smaller than the {min_side}×{min_side} "
-                          f"training crop: {', '.join(skipped[:5])}{' …' if len(skipped) > 5 else ''}",
-                          stacklevel=2)
+        skipped += small_train + small_val  # named by TrainingData.summary()
     if not train or not val:
         raise TrainingDataError(
             f"'{text}' leaves {len(train)} training and {len(val)} validation images at least "

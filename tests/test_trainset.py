@@ -58,10 +58,11 @@ def test_images_smaller_than_the_crop_are_refused_or_left_out(tmp_path):
         trainset.load(folder, min_side=48)
     Image.fromarray(_photo(10, size=(96, 96))).save(folder / "big1.png")
     Image.fromarray(_photo(11, size=(96, 96))).save(folder / "big2.png")
-    with pytest.warns(UserWarning, match="smaller than the 48×48 training crop"):
-        training = trainset.load(folder, min_side=48)
+    training = trainset.load(folder, min_side=48)
     assert len(training.train) + len(training.val) == 2
     assert len(training.skipped) == 3
+    assert "left out as smaller than the training crop: img00 (40×40), img01 (40×40), img02 (40×40)" \
+        in training.summary()
 
 
 def test_a_gray_and_colour_mix_needs_a_choice(tmp_path):
