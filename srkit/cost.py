@@ -18,7 +18,9 @@ def multiply_adds(model, *, probe: int = 48) -> float:
 
     Counts the convolutions (``Conv2D``, ``Conv2DTranspose``, ``DepthwiseConv2D``) and
     ``Dense`` layers of ``model`` (not of models nested in it), each at the spatial size
-    of its output for a ``probe × probe`` input, and divides by the output's pixels.
+    of its output for a ``probe × probe`` input, and divides by the output's pixels. A
+    ``Dense`` layer on a flattened input (a fully connected generator, B×N) counts once
+    per image: C_in·C_out.
     Biases, activations, batch normalisation, additions and resizing are left out, as in
     the papers' counts (they cost a few operations per value, not per weight).
 
@@ -27,6 +29,7 @@ def multiply_adds(model, *, probe: int = 48) -> float:
     model : keras.Model
         Input ``B×H×W×C`` (channels last), any H and W that are multiples of its
         total stride; ``probe`` must be such a size (48 suits poolings by 2, 4, 8, 16).
+        A model with a fixed input size (dense layers) takes exactly that size as ``probe``.
     probe : int
         Side of the probe input in pixels.
 
@@ -47,9 +50,9 @@ def multiply_adds(model, *, probe: int = 48) -> float:
     out, *maps = probe_model(x, training=False)
     total = 0.0
     for layer, value in zip(found, maps):
-        h, w = value.shape[1:3]
+        positions = np.prod(value.shape[1:-1])  # 1 for a Dense layer on a flat B×N input
         kernel = layer.weights[0].shape  # depthwise: kh×kw×C×multiplier; dense: C_in×C_out
-        total += float(np.prod(kernel)) * h * w
+        total += float(np.prod(kernel)) * float(positions)
     return total / (int(out.shape[1]) * int(out.shape[2]))
 
 

@@ -41,6 +41,14 @@ def test_pooling_models_and_probe_size():
     assert cost.multiply_adds(model, probe=32) == pytest.approx(9 * 4 / 4 + 9 * 4)
 
 
+def test_dense_layers_on_a_flat_input_count_once_per_image():
+    """A fully connected ×2 generator (14×14 → 28×28): every weight once per image."""
+    x = keras.Input((14, 14, 1))
+    y = keras.layers.Dense(784)(keras.layers.Dense(64)(keras.layers.Flatten()(x)))
+    model = keras.Model(x, keras.layers.Reshape((28, 28, 1))(y))
+    assert cost.multiply_adds(model, probe=14) == pytest.approx((196 * 64 + 64 * 784) / 784)
+
+
 def test_seconds_per_megapixel_counts_output_pixels():
     calls = []
 
