@@ -1,8 +1,9 @@
-"""Reference weights: the models the default profiles of notebooks 02–04 trained.
+"""Reference weights: the course's own models, and published models converted from their authors.
 
-srkit ships four trained models as ``.keras`` files (``srkit/weights/``), each with a
-record of how it was made (notebook, commit, profile, training time, seeds, machine) and
-what it measures on Set5 and Set14, and a SHA-256 checksum verified on every load:
+srkit ships the models the default profiles of notebooks 02–04 trained as ``.keras`` files
+(``srkit/weights/``), each with a record of how it was made (notebook, commit, profile,
+training time, seeds, machine) and what it measures on Set5 and Set14, and a SHA-256
+checksum verified on every load:
 
 ============== ===== ======= ============================================ ==========
 name           scale input   model                                        parameters
@@ -18,7 +19,22 @@ srgan_x4       4     RGB     the same after adversarial training          211,74
 >>> model, said = pretrained.own_or_shipped("srcnn_x3")               # doctest: +SKIP
 >>> print(said)            # which one: yours in outputs/, or the shipped one   # doctest: +SKIP
 
-Y models work on BT.601 luma in [0, 1] (``srkit.metrics.rgb_to_y``) and take the
+Beside them, published efficient models with their authors' weights, converted by
+``tools/convert_published_weights.py`` into the Keras ports of :mod:`srkit.ports` (records:
+``source`` — repository, commit, path, SHA-256 of the authors' file, licence, paper —,
+``published`` and ``measured`` Set5/Set14 numbers on the authors' route):
+
+========== ===== ===== ====================================================== ==========
+name       scale input model                                                  parameters
+========== ===== ===== ====================================================== ==========
+rlfn_x2    2     RGB   RLFN (Kong et al. 2022), bytedance/RLFN, Apache-2.0    526,856
+rlfn_x4    4     RGB   RLFN                                                   543,740
+carn_m_x2  2     RGB   CARN-M (Ahn et al. 2018), nmhkahn/CARN-pytorch, MIT    257,051
+carn_m_x3  3     RGB   CARN-M                                                 303,451
+carn_m_x4  4     RGB   CARN-M                                                 294,171
+========== ===== ===== ====================================================== ==========
+
+``resolve("rlfn", scale=2)`` picks a family's model for a scale. Y models work on BT.601 luma in [0, 1] (``srkit.metrics.rgb_to_y``) and take the
 bicubic-upscaled image (pre-upsampling, SRCNN's design); RGB models take the small LR
 image in [0, 1] and upscale it themselves. :func:`method` wraps any of them as a
 :func:`srkit.evaluate.benchmark` method with the right settings.
@@ -36,8 +52,9 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 """Folder of the shipped ``.keras`` files, ``MODELS.json`` (records) and ``SHA256SUMS``."""
 
 ALIASES = {"srcnn": "srcnn_x3", "autoencoder": "autoencoder_x3", "srresnet": "srresnet_x4",
-           "srgan": "srgan_x4"}
-"""Short names (the command line's ``--model``) → reference weight names."""
+           "srgan": "srgan_x4", "rlfn": "rlfn_x4", "carn_m": "carn_m_x4"}
+"""Short names (the command line's ``--model``) → reference weight names (for a family
+shipped at several scales, its ×4 model; :func:`resolve` with ``scale`` picks another)."""
 
 
 class WeightsChecksumError(ValueError):
@@ -53,19 +70,34 @@ def names() -> list[str]:
     return list(_records())
 
 
-def resolve(name: str) -> str:
+def scales(name: str) -> list[int]:
+    """The scales a model or family is shipped at: ``scales("rlfn")`` → ``[2, 4]``."""
+    family = alias(name)
+    return sorted({r["scale"] for n, r in _records().items() if alias(n) == family})
+
+
+def resolve(name: str, scale: int | None = None) -> str:
     """A reference name or alias (``"srcnn"``) → the reference name (``"srcnn_x3"``).
+
+    With ``scale``, a family shipped at several scales gives that scale's model
+    (``resolve("rlfn", 2)`` → ``"rlfn_x2"``); a name of one scale is returned as it is
+    (the caller checks the scale).
 
     Raises
     ------
     ValueError
         For an unknown name, listing the known ones.
     """
-    key = str(name).lower()
-    key = ALIASES.get(key, key)
-    if key not in _records():
+    short = str(name).lower().replace("-", "_")
+    key = ALIASES.get(short, short)
+    records = _records()
+    if key not in records:
         known = ", ".join([*ALIASES, *names()])
         raise ValueError(f"unknown reference model {name!r}; srkit ships {known}")
+    if scale is not None and short in ALIASES:  # a family: its model for that scale
+        match = [n for n, r in records.items() if r.get("family") == short and r["scale"] == int(scale)]
+        if match:
+            return match[0]
     return key
 
 
@@ -82,14 +114,29 @@ def info(name: str) -> dict:
         notebook saves in ``outputs/``), ``made_by`` (notebook, commit, profile,
         training, training_minutes, seeds, machine, versions, date) and ``measured``
         (``{"set5": {"psnr", "ssim"}, "set14": …}`` at ``scale`` on ``route``).
+        A published model has ``family``, ``source`` (repo, commit, path, url, sha256 of
+        the authors' file, licence, paper), ``published`` (the paper's Set5/Set14/B100/
+        Urban100 PSNR/SSIM), ``whole_image``, ``radius`` (the overlap the command line's
+        strips use) and no ``made_by``; its ``measured`` Set14 reads gray images as RGB
+        like its authors (:func:`srkit.evaluate.gray_as_rgb`), ``set14_gray_own`` with
+        the course's rule.
     """
     return dict(_records()[resolve(name)])
 
 
 def alias(name: str) -> str:
-    """The short name of a reference model (``"srcnn_x3"`` → ``"srcnn"``), as ``--model`` takes it."""
+    """The short name of a reference model (``"srcnn_x3"`` → ``"srcnn"``, ``"rlfn_x2"`` →
+    ``"rlfn"``), as ``--model`` takes it."""
     full = resolve(name)
+    family = _records()[full].get("family")
+    if family:
+        return family
     return next((short for short, target in ALIASES.items() if target == full), full)
+
+
+def is_published(name: str) -> bool:
+    """True for a published model converted from its authors' weights (``source`` record)."""
+    return "source" in info(name)
 
 
 def path(name: str) -> Path:
@@ -169,10 +216,11 @@ def load_model(file):
     file = check_model_file(file)
     import keras
 
-    from srkit import layers
+    from srkit import layers, ports
 
     try:
-        return keras.models.load_model(file, custom_objects=layers.CUSTOM_OBJECTS, compile=False)
+        return keras.models.load_model(file, custom_objects={**layers.CUSTOM_OBJECTS,
+                                                             **ports.CUSTOM_OBJECTS}, compile=False)
     except Exception as error:  # Keras raises many kinds for a damaged or foreign file
         raise ValueError(f"'{file}' could not be loaded as a Keras model "
                          f"({type(error).__name__}: {str(error).splitlines()[0][:200]})") from error
@@ -187,6 +235,13 @@ def load(name: str):
 def describe(name: str) -> str:
     """One line: what the shipped model is, how it was made and what it measures."""
     record = info(name)
+    if "source" in record:
+        source, set5 = record["source"], record["measured"]["set5"]
+        paper = record["published"]["set5"]["psnr"]
+        return (f"{record['title']} ×{record['scale']}: the authors' weights ({source['repo']} "
+                f"at {source['commit'][:7]}, {source['licence'].split(' ')[0]}), converted; "
+                f"Set5 {set5['psnr']:.2f} dB measured, {paper:.2f} published (RGB route, "
+                "whole images)")
     made = record["made_by"]
     set5 = record["measured"]["set5"]
     return (f"{record['title']} ×{record['scale']}: srkit's reference weights ({made['notebook']}, "
@@ -213,6 +268,8 @@ def own_or_shipped(name: str, outputs=None):
     from srkit.notebook import outputs_dir
 
     record = info(name)
+    if not record.get("outputs_file"):  # a published model: no notebook trains it
+        return load(name), describe(name)
     own = Path(outputs if outputs is not None else outputs_dir()) / record["outputs_file"]
     if own.is_file():
         stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(own.stat().st_mtime))
@@ -226,10 +283,13 @@ def method(name: str, model=None):
     """A :func:`srkit.evaluate.benchmark` method for a reference model (or ``model``,
     e.g. the student's own of the same kind), with that model's inference settings.
 
-    Measure it on ``info(name)["route"]``, the route its notebook used.
+    Measure it on ``info(name)["route"]``, the route its notebook used. A published model
+    (``whole_image`` in its record) runs on each whole image without padding, as its authors
+    measured it.
     """
     from srkit import evaluate
 
     record = info(name)
+    tile = None if record.get("whole_image") else record["tile"]
     return evaluate.keras_method(load(name) if model is None else model, upsample=record["upsample"],
-                                 tile=record["tile"], multiple=record["multiple"])
+                                 tile=tile, multiple=record["multiple"])

@@ -193,8 +193,26 @@ def total_stride(model, channels: int | None = None, *, radius: int | None = Non
                      "tiles would not reproduce the whole-image output; use predict_whole")
 
 
+_APPROXIMATE = weakref.WeakSet()  # models whose tiled output is accepted as approximate
+
+
+def accept_approximate_tiles(model) -> None:
+    """Accept that ``model`` run tile by tile only approximates its whole-image output.
+
+    For models whose output depends a little on the whole image, such as RLFN's attention
+    (:mod:`srkit.ports`: it pools the feature map and resizes it to the input's size), no
+    overlap makes tiles exact, and :func:`total_stride` refuses them. After this call the
+    tiling functions use stride 1 for ``model`` without probing; how close the result is
+    has to be measured (``python -m srkit upscale`` uses it for the published models, whose
+    records give the overlap; the tests measure the difference on Set5).
+    """
+    _APPROXIMATE.add(model)
+
+
 def _check_multiple(model, channels: int, multiple, radius: int) -> int:
     """The tiling step: ``multiple`` checked against the model's total stride, or that stride."""
+    if model in _APPROXIMATE:
+        return 1 if multiple is None else int(multiple)
     stride = total_stride(model, channels, radius=radius)
     if multiple is None:
         return stride

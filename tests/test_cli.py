@@ -114,8 +114,14 @@ def test_models_lists_the_shipped_models():
     proc = srkit("models")
     assert proc.returncode == 0
     lines = proc.stdout.strip().splitlines()
-    assert [line.split()[0] for line in lines] == ["srcnn", "autoencoder", "srresnet", "srgan"]
+    assert [line.split()[0] for line in lines[:4]] == ["srcnn", "autoencoder", "srresnet", "srgan"]
     assert "Set5 32.61 dB" in lines[0]
+    # the published models: one row per scale, measured / paper Set5 and Set14, licence
+    rows = {tuple(line.split()[:2]): line for line in lines if line.startswith(("rlfn", "carn_m"))}
+    assert list(rows) == [("rlfn", "×2"), ("rlfn", "×4"), ("carn_m", "×2"), ("carn_m", "×3"),
+                          ("carn_m", "×4")]
+    assert "32.24 / 32.24" in rows[("rlfn", "×4")] and "Apache-2.0" in rows[("rlfn", "×4")]
+    assert "31.88 / 31.92" in rows[("carn_m", "×4")] and "MIT" in rows[("carn_m", "×4")]
 
 
 # --------------------------------------------------------------------------- bad input
@@ -138,7 +144,11 @@ def small_inputs(tmp_path_factory, set5):
      "'notes.png' could not be decoded as an image"),
     (["empty", "--model", "srcnn", "-o", "out"], 1, "folder 'empty' holds no images"),
     (["in", "--model", "srcnn", "--scale", "4", "-o", "out"], 2,
-     "srcnn was trained for ×3 only, not ×4: use --scale 3; for ×4 use srresnet or srgan"),
+     "srcnn is shipped for ×3 only, not ×4: use --scale 3; for ×4 use srresnet or srgan or rlfn "
+     "or carn_m"),
+    (["in", "--model", "rlfn", "--scale", "3", "-o", "out"], 2,
+     "rlfn is shipped for ×2, ×4, not ×3: use --scale 2 or 4; for ×3 use srcnn or autoencoder "
+     "or carn_m"),
     (["in", "--model", "edsr", "-o", "out"], 2,
      "unknown reference model 'edsr'; srkit ships srcnn, autoencoder, srresnet, srgan"),
     (["in", "--model", "srcnn", "-o", "afile/out"], 1,

@@ -41,7 +41,7 @@ def stored_text(notebook):
 
 
 def test_the_four_models_are_shipped_with_matching_checksums():
-    assert pretrained.names() == NAMES
+    assert pretrained.names()[:4] == NAMES  # then the published ones (tests/test_ports.py)
     sums = dict(line.split()[::-1] for line in
                 (pretrained.WEIGHTS_DIR / "SHA256SUMS").read_text().splitlines() if line.strip())
     for name in NAMES:

@@ -133,7 +133,8 @@ def main(outputs: Path) -> None:
 
     weights_dir = pretrained.WEIGHTS_DIR
     weights_dir.mkdir(exist_ok=True)
-    records, sums = {}, []
+    # the converted published models (tools/convert_published_weights.py) stay as they are
+    records = json.loads((weights_dir / "MODELS.json").read_text(encoding="utf-8"))
     for name, spec in RECORDS.items():
         spec = dict(spec)
         source = outputs / spec.pop("source_file")
@@ -156,12 +157,12 @@ def main(outputs: Path) -> None:
             "measured": {row.dataset: {"psnr": round(float(row.psnr), 4), "ssim": round(float(row.ssim), 4)}
                          for row in table.itertuples()},
         }
-        sums.append(f"{digest}  {file.name}")
         print(f"{name}: {file.stat().st_size / 1e6:.2f} MB, {records[name]['parameters']:,} parameters, "
               + ", ".join(f"{d} {m['psnr']:.4f} / {m['ssim']:.4f}" for d, m in records[name]["measured"].items()))
     (weights_dir / "MODELS.json").write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
-    (weights_dir / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    (weights_dir / "SHA256SUMS").write_text("".join(f"{r['sha256']}  {r['file']}\n"
+                                                    for r in records.values()))
 
 
 if __name__ == "__main__":
