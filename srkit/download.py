@@ -38,7 +38,8 @@ from pathlib import Path, PurePosixPath
 from tqdm import tqdm
 
 __all__ = ["ChecksumError", "DownloadError", "RemoteFile", "DatasetInfo", "DATASETS",
-           "default_cache_dir", "download", "extract", "fetch_dataset", "hr_images"]
+           "WEIGHTS", "default_cache_dir", "download", "extract", "fetch_dataset", "fetch_weights",
+           "hr_images"]
 
 _CHUNK = 1 << 20  # bytes read per step
 _MARKER = ".srkit-extracted"
@@ -663,3 +664,78 @@ def _check_count(name: str, paths: list[Path], expected: int | None, where: Path
         warnings.warn(f"{name}: found {len(paths)} images in {where}, the published set has "
                       f"{expected}; results will not be comparable with published numbers.",
                       UserWarning, stacklevel=3)
+
+
+# ---------------------------------------------------------------------------
+# Published weights srkit does not ship (opt-in downloads)
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WeightsInfo:
+    """Official weights of a published model that srkit does not ship: where they are, what
+    they are, under which licence, and what they are for."""
+
+    file: RemoteFile
+    title: str
+    licence: str
+    paper: str
+    architecture: str
+    note: str
+
+
+WEIGHTS = {
+    "realesrgan_x4plus": WeightsInfo(
+        file=RemoteFile("https://github.com/xinntao/Real-ESRGAN/releases/download/v0.1.0/"
+                        "RealESRGAN_x4plus.pth",
+                        sha256="4fa0d38905f75ac06eb49a7951b426670021be3018265fd191d2125df9d682f1"),
+        title="Real-ESRGAN x4plus (the GAN generator)",
+        licence="BSD-3-Clause (xinntao/Real-ESRGAN)",
+        paper="Wang et al., Real-ESRGAN: Training Real-World Blind Super-Resolution with Pure "
+              "Synthetic Data, ICCV Workshops 2021, arXiv:2107.10833",
+        architecture="RRDBNet of ESRGAN: 23 residual-in-residual dense blocks, 64 features, "
+                     "growth 32, ×4 (16.7 M parameters); state dict under 'params_ema'",
+        note="67 MB PyTorch file (zip + pickle). A perceptual model trained on synthetic "
+             "real-world degradations (blur, noise, JPEG, twice): it draws sharp, plausible "
+             "texture on photographs and scores a lower PSNR than PSNR-oriented models on the "
+             "bicubic benchmark, by design (notebook 04's perception-distortion trade-off). Its "
+             "paper gives no Set5 PSNR; srkit claims none. Read its tensors without PyTorch with "
+             "tools/torch_weights.py."),
+}
+"""Official weights srkit can fetch on request (never automatically; nothing ships them)."""
+
+
+def fetch_weights(name: str = "realesrgan_x4plus", cache_dir: str | os.PathLike | None = None, *,
+                  progress: bool = True, timeout: float = 60) -> Path:
+    """Download the official weights of a perceptual model srkit does not ship (opt-in).
+
+    Nothing in srkit calls this by itself: a user with internet asks for it. The file is
+    cached and verified against the SHA-256 recorded in :data:`WEIGHTS` (the release's file),
+    so a changed or tampered file is refused before anyone unpickles it.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`WEIGHTS` (``"realesrgan_x4plus"``).
+    cache_dir, progress, timeout
+        As for :func:`download`.
+
+    Returns
+    -------
+    Path
+        The verified ``.pth`` file in the cache.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the known ones.
+    ChecksumError
+        If the download does not have the recorded SHA-256.
+    DownloadError
+        Without a connection (the message says so), or for an HTTP error.
+    """
+    if name not in WEIGHTS:
+        raise ValueError(f"unknown weights {name!r}; srkit can fetch {', '.join(WEIGHTS)}")
+    remote = WEIGHTS[name].file
+    root = _cache_root(cache_dir) / "weights"
+    return download(remote.url, sha256=remote.sha256, filename=remote.filename, cache_dir=root,
+                    progress=progress, timeout=timeout)

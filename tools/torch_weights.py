@@ -185,7 +185,8 @@ def load_state_dict(file) -> "collections.OrderedDict[str, np.ndarray]":
     ----------
     file : path
         A checkpoint written by ``torch.save`` (zip or legacy format) holding a state dict,
-        or a dict whose ``"state_dict"``/``"params"`` entry is one.
+        or a dict whose ``"params_ema"``/``"params"``/``"state_dict"`` entry is one (BasicSR
+        and Real-ESRGAN files keep their weights under ``"params_ema"``).
 
     Returns
     -------
@@ -203,7 +204,7 @@ def load_state_dict(file) -> "collections.OrderedDict[str, np.ndarray]":
     file = Path(file)
     obj = _load_zip(file) if zipfile.is_zipfile(file) else _load_legacy(file)
     obj = _materialize(obj)
-    for key in ("params", "state_dict", "model"):
+    for key in ("params_ema", "params", "state_dict", "model"):  # BasicSR files: params_ema
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
     if not isinstance(obj, dict) or not all(isinstance(v, np.ndarray) for v in obj.values()):
