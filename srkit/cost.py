@@ -47,7 +47,17 @@ def multiply_adds(model, *, probe: int = 48) -> float:
     x = np.zeros((1, probe, probe, int(model.input_shape[-1])), np.float32)
     # one forward pass that also returns every counted layer's output, for its size
     probe_model = keras.Model(model.inputs[0], [model.outputs[0], *[layer.output for layer in found]])
-    out, *maps = probe_model(x, training=False)
+    import tensorflow as tf
+
+    from srkit.notebook import _silenced_stderr
+
+    logger, level = tf.get_logger(), tf.get_logger().level
+    logger.setLevel("ERROR")  # eager grouped convolutions (CARN-M) warn about retracing
+    try:
+        with _silenced_stderr():  # and grappler may log a harmless notice for this probe graph
+            out, *maps = probe_model(x, training=False)
+    finally:
+        logger.setLevel(level)
     total = 0.0
     for layer, value in zip(found, maps):
         positions = np.prod(value.shape[1:-1])  # 1 for a Dense layer on a flat B×N input
