@@ -1,0 +1,66 @@
+"""Notebook 02 trains on a folder named by ``$SRKIT_TRAIN_DIR`` (issue 22).
+
+The notebook's own cells run in a Jupyter kernel (nbclient), in the quick profile, from the
+start up to and including the first evaluation on Set5/Set14: setup, parameters, the data
+cell that loads and splits the folder, the model, a short training run and the benchmark.
+The rest of the notebook (experiments, figures) runs with the default data under nbval.
+Notebook 02 is the cheapest of 02-05 to take this far (about a minute of CPU here).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+from srkit import data  # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK = NOTEBOOKS / "02_srcnn.ipynb"
+LAST_CELL = "b1b7ff7c"  # "Set5 ×3: ... dB over bicubic": the first evaluation's printed lines
+
+
+def _folder(root: Path) -> Path:
+    """Six T91 photographs as PNG files in a folder of a student's own (no names of a set)."""
+    from PIL import Image
+
+    folder = root / "my_photos"
+    folder.mkdir()
+    images = [x for _, x in data.load_dataset("t91") if min(x.shape[:2]) >= 200][:6]
+    for k, image in enumerate(images):
+        Image.fromarray(np.round(image * 255).astype(np.uint8)).save(folder / f"photo_{k}.png")
+    return folder
+
+
+def _text(cells) -> str:
+    return "".join(out.get("text", "") for cell in cells if cell.cell_type == "code"
+                   for out in cell.outputs if out.output_type == "stream")
+
+
+def test_notebook_02_trains_and_evaluates_on_a_train_dir(tmp_path, monkeypatch):
+    folder = _folder(tmp_path)
+    monkeypatch.setenv("SRKIT_QUICK", "1")
+    monkeypatch.setenv("SRKIT_TRAIN_DIR", str(folder))
+    monkeypatch.setenv("SRKIT_OUTPUTS", str(tmp_path / "outputs"))
+    monkeypatch.delenv("SRKIT_EVAL_DIR", raising=False)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    ids = [cell.get("id") for cell in nb.cells]
+    assert LAST_CELL in ids, f"{NOTEBOOK.name} has no cell {LAST_CELL}: update LAST_CELL"
+    nb.cells = nb.cells[:ids.index(LAST_CELL) + 1]
+
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+
+    text = _text(nb.cells)
+    # the data cell's summary names the folder and its split: 5 images to train on, 1 to validate
+    assert "training: my_photos, 5 images; validation: 1; colour" in text
+    assert f"folder {folder}, split by group" in text
+    assert "model channel: y; LR: bicubic down, 8-bit" in text
+    # it trained, and the evaluation ran on the test sets
+    assert "trained " in text and " steps in " in text
+    assert "Set5 ×3: " in text and "Set14 ×3: " in text
+    assert list((tmp_path / "outputs").glob("02_srcnn_x3_quick_run*")), "no training run was written"
