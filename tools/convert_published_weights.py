@@ -261,6 +261,8 @@ def record(name: str, file: Path, model, notes: dict, measured: dict | None) -> 
     spec = SOURCES[name]
     return {
         "title": spec["title"], "file": file.name, "sha256": sha256(file), "scale": spec["scale"],
+        # strips of the command line (--tile lowers the memory; CARN-M peaked at 4.5 GiB
+        # for a 12-MP result at x4 with 256, benchmarks/bench_published.py)
         "input": "rgb", "upsample": False, "multiple": 1, "tile": 256, "radius": 48,
         "whole_image": True, "route": "rgb", "parameters": int(model.count_params()),
         "outputs_file": None, "family": spec["family"],
