@@ -204,7 +204,7 @@ def accept_approximate_tiles(model) -> None:
     overlap makes tiles exact, and :func:`total_stride` refuses them. After this call the
     tiling functions use stride 1 for ``model`` without probing; how close the result is
     has to be measured (``python -m srkit upscale`` uses it for the published models, whose
-    records give the overlap; the tests measure the difference on Set5).
+    records give the overlap; tests/test_ports.py measures the difference).
     """
     _APPROXIMATE.add(model)
 
