@@ -28,8 +28,8 @@ _CARN_M = ("Ahn et al., CARN (ECCV 2018), Table 2, CARN-M; weights: github.com/n
 _RLFN = ("Kong et al., RLFN (CVPRW 2022, arXiv:2205.07514), Table 2; weights: github.com/"
          "bytedance/RLFN model_zoo/rlfn_x{s}.pth (srkit ships them converted)")
 _SWINIR = "Liang et al., SwinIR (ICCVW 2021), Table 3, lightweight SR (SwinIR-light)"
-_ESRGAN = ("Wang et al., ESRGAN (ECCVW 2018): RRDB, its PSNR-oriented generator "
-           "(Table in the ESRGAN repository / paper supplement)")
+_ESRGAN = ("Wang et al., ESRGAN (ECCVW 2018): RRDB, its PSNR-oriented generator trained on "
+           "DF2K, as tabled in the authors' repository README (github.com/xinntao/ESRGAN)")
 
 
 def _grid(method, source, table):
