@@ -46,11 +46,13 @@ class _Kind:
     kernel: Callable | None  # params -> 2-D kernel, None for nonlinear blurs
     defaults: dict
     template: str  # parameters in words, formatted with the params
+    optional: dict = field(default_factory=dict)  # name -> words added when the parameter is given
 
 
 _KINDS = {
     "gaussian": _Kind("Gaussian", degrade.gaussian_blur, degrade.gaussian_kernel,
-                      {"sigma": 2.0}, "σ = {sigma:g} px"),
+                      {"sigma": 2.0}, "σ = {sigma:g} px",
+                      {"size": "{size}×{size} kernel"}),  # default size: 2·ceil(3σ) + 1
     "box": _Kind("average (box)", degrade.box_blur, degrade.box_kernel,
                  {"size": 7}, "{size}×{size} px"),
     "median": _Kind("median", degrade.median_blur, None, {"size": 5}, "{size}×{size} px"),
@@ -96,7 +98,10 @@ class Blur:
     def label(self) -> str:
         """Short description, e.g. ``"Gaussian, σ = 2 px"``."""
         kind = _KINDS[self.kind]
-        return f"{kind.title}, {kind.template.format(**self.params)}"
+        words = [kind.template.format(**self.params)]
+        words += [text.format(**self.params) for name, text in kind.optional.items()
+                  if self.params.get(name) is not None]
+        return f"{kind.title}, {', '.join(words)}"
 
     def __call__(self, image) -> np.ndarray:
         """Blur ``image`` (H×W or H×W×C, float in [0, 1] or uint8): float32 in [0, 1], same shape."""
@@ -112,6 +117,13 @@ def make_blur(kind: str, **params) -> Blur:
     5×5; bilateral with diameter 9, σ_space = 3 px, σ_color = 0.1 (≈ 25 grey
     levels); motion over 9 px at 30°.
 
+    The Gaussian's kernel is ``2·ceil(3σ) + 1`` pixels wide unless ``size``
+    (odd) is given, as OpenCV's ``GaussianBlur`` takes it. For a 5×5 kernel
+    with σ = 0 OpenCV's rule gives σ = 0.3·((5 − 1)/2 − 1) + 0.8 = 1.1, here
+    ``make_blur("gaussian", sigma=1.1, size=5)`` (OpenCV itself then uses
+    the binomial 1-4-6-4-1 table for sizes up to 7, close to that Gaussian). A 3×3 box is
+    ``make_blur("box", size=3)``.
+
     Raises
     ------
     ValueError
@@ -121,10 +133,11 @@ def make_blur(kind: str, **params) -> Blur:
     if kind not in _KINDS:
         raise ValueError(f"unknown blur kind {kind!r}; choose one of {', '.join(BLUR_KINDS)}")
     defaults = _KINDS[kind].defaults
-    unknown = sorted(set(params) - set(defaults))
+    known = [*defaults, *_KINDS[kind].optional]
+    unknown = sorted(set(params) - set(known))
     if unknown:
         raise ValueError(f"{kind} blur has no parameter {', '.join(map(repr, unknown))}; "
-                         f"its parameters are {', '.join(defaults)}")
+                         f"its parameters are {', '.join(known)}")
     blur = Blur(kind, {**defaults, **params})
     blur(np.full((3, 3), 0.5, np.float32))  # let degrade check the values now, not mid-training
     return blur
@@ -134,7 +147,9 @@ def blurs(**overrides: Mapping) -> dict[str, Blur]:
     """All five blur kinds, in :data:`BLUR_KINDS` order: ``{kind: Blur}``.
 
     ``overrides`` maps a kind to parameters to change, e.g.
-    ``blurs(gaussian={"sigma": 1.5}, motion={"length": 15})``.
+    ``blurs(gaussian={"sigma": 1.5}, motion={"length": 15})``, or a Gaussian
+    with a 5×5 kernel and a 3×3 box as in the 2023 thesis's kind of settings:
+    ``blurs(gaussian={"sigma": 1.1, "size": 5}, box={"size": 3})``.
     """
     unknown = sorted(set(overrides) - set(_KINDS))
     if unknown:

@@ -5,6 +5,7 @@ filter, Richardson–Lucy and unsharp masking written out here from their defini
 hand-computed error percentages, and the bundled photographs.
 """
 
+import cv2
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -149,8 +150,28 @@ def test_unknown_kind_is_refused_with_the_list():
 
 
 def test_unknown_parameter_is_refused_with_the_valid_names():
-    with pytest.raises(ValueError, match="gaussian blur has no parameter 'size'; its parameters are sigma"):
-        make_blur("gaussian", size=5)
+    with pytest.raises(ValueError, match="gaussian blur has no parameter 'radius'; its parameters are sigma, size"):
+        make_blur("gaussian", radius=5)
+    with pytest.raises(ValueError, match="box blur has no parameter 'sigma'; its parameters are size"):
+        make_blur("box", sigma=1.0)
+
+
+def test_the_thesis_settings_a_gaussian_of_given_kernel_size_and_a_three_by_three_box():
+    # OpenCV's rule for sigmaX=0: σ = 0.3·((5 − 1)/2 − 1) + 0.8 = 1.1; its kernel for that σ
+    registry = blurs(gaussian={"sigma": 1.1, "size": 5}, box={"size": 3})
+    gaussian, box = registry["gaussian"], registry["box"]
+    assert gaussian.params == {"sigma": 1.1, "size": 5} and box.params == {"size": 3}
+    assert gaussian.label == "Gaussian, σ = 1.1 px, 5×5 kernel"
+    assert box.label == "average (box), 3×3 px"
+    np.testing.assert_allclose(gaussian.kernel, cv2.getGaussianKernel(5, 1.1) @ cv2.getGaussianKernel(5, 1.1).T,
+                               atol=1e-7)
+    np.testing.assert_array_equal(box.kernel, np.full((3, 3), 1 / 9))
+    image = np.zeros((9, 9), np.float32)
+    image[4, 4] = 1.0
+    np.testing.assert_allclose(box(image)[3:6, 3:6], np.full((3, 3), 1 / 9), atol=1e-7)
+    assert make_blur("gaussian").params == {"sigma": 2.0}  # the default kernel size is unchanged
+    with pytest.raises(ValueError, match="odd integer"):
+        make_blur("gaussian", sigma=1.1, size=4)
 
 
 def test_bad_parameter_values_fail_when_the_blur_is_made():
