@@ -65,6 +65,10 @@ def parse_args(argv=None):
     p.add_argument("--shift", type=float, default=SHIFT,
                    help=f"subtracted from the input and added to the output inside the model "
                         f"(default {SHIFT}, notebook 02's; 0 trains on raw values)")
+    p.add_argument("--x4", action="store_true",
+                   help="train notebook 04's x4 stage-1 generator instead (its default recipe, "
+                        "bench_x4_recipe.NOTEBOOK_04; Set5 x4 on the RGB route every --eval-every "
+                        "steps, default 1000) and plot its curve beside SRCNN's")
     p.add_argument("--quick", action="store_true", help="smoke run: its numbers mean nothing")
     p.add_argument("--out", type=Path, default=None,
                    help=f"JSON file (default benchmarks/results/{NAME}.json, "
@@ -96,6 +100,8 @@ def build_srcnn(keras, padding, shift):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.x4:
+        return main_x4(args)
     from srkit.notebook import cpu_name, import_tensorflow
 
     tf = import_tensorflow()
@@ -187,15 +193,49 @@ def main(argv=None) -> int:
     return 0
 
 
-def plot(report, path: Path) -> None:
+def _x4_recipe():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_x4_recipe", HERE / "bench_x4_recipe.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main_x4(args) -> int:
+    """Notebook 04's stage 1 (x4) against training minutes; the plot gets a second panel."""
+    recipe = _x4_recipe()
+    out = args.out if args.out != HERE / "results" / f"{NAME}.json" else HERE / "results" / f"{NAME}_x4.json"
+    if args.quick:
+        out = HERE / "results" / f"{NAME}_x4_quick.json"
+    argv = list(recipe.NOTEBOOK_04) + ["--eval-every", str(1000 if not args.quick else 10),
+                                       "--out", str(out)] + (["--quick"] if args.quick else [])
+    recipe.run(recipe.parse_args(argv), argv)
+    srcnn = HERE / "results" / f"{NAME}.json"
+    if srcnn.exists():
+        plot(json.loads(srcnn.read_text()), srcnn.with_suffix(".png"),
+             x4=json.loads(out.read_text()))
+        print(f"plot with both curves: {srcnn.with_suffix('.png')}")
+    return 0
+
+
+SRRESNET_PAPER_SET5 = 32.05  # SRResNet, Set5 x4 (Ledig et al., CVPR 2017)
+
+
+def plot(report, path: Path, x4=None) -> None:
     """PSNR against training minutes, with bicubic and the paper's number as lines."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if x4 is None:
+        x4_path = path.with_name(f"{NAME}_x4.json")
+        x4 = json.loads(x4_path.read_text()) if x4_path.exists() else None
     curve, summary = report["curve"], report["summary"]
-    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
+    fig, axes = plt.subplots(1, 2 if x4 else 1, figsize=(11 if x4 else 6, 3.4), dpi=100,
+                             squeeze=False)
+    ax = axes[0, 0]
     ax.plot([p["train_minutes"] for p in curve], [p["set5_psnr"] for p in curve], "o-", ms=3,
             label="SRCNN 9-1-5 (srkit, notebook 02)")
     ax.axhline(summary["paper_set5_psnr"], color="C3", ls="--",
@@ -208,6 +248,21 @@ def plot(report, path: Path) -> None:
            title="SRCNN 9-1-5 on Set5 ×3 against training time")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
+    if x4:
+        ax = axes[0, 1]
+        c = x4["curve"]
+        ax.plot([p["train_minutes"] for p in c], [p["set5_psnr"] for p in c], "o-", ms=3, color="C1",
+                label="x4 generator (srkit, notebook 04's stage 1)")
+        ax.axhline(SRRESNET_PAPER_SET5, color="C3", ls="--",
+                   label=f"SRResNet paper (10^6 steps, ImageNet): {SRRESNET_PAPER_SET5:.2f} dB")
+        ax.axhline(31.0, color="C2", ls="-.", lw=0.8, label="the course's target: 31.0 dB")
+        ax.axhline(x4["bicubic"]["set5_psnr"], color="gray", ls=":",
+                   label=f"bicubic: {x4['bicubic']['set5_psnr']:.2f} dB")
+        ax.set(xlabel=f"training minutes ({x4['machine']['cpu']}, {x4['machine']['cpu_count']} cores)",
+               ylabel="Set5 ×4 PSNR (dB, RGB route)", ylim=(x4["bicubic"]["set5_psnr"] - 0.3, None),
+               title="notebook 04's generator on Set5 ×4")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from notebook_code import definitions
-from srkit import train
+from srkit import cost, train
 from srkit.train import keras, tf
 
 NB = definitions("04_gan.ipynb")
@@ -207,3 +207,43 @@ def test_icnr_config_round_trip_and_error():
     assert again.factor == 2
     with pytest.raises(ValueError, match="divisible by 4"):
         init((3, 3, 8, 6))
+
+
+def test_efficient_generator_starts_from_bicubic_and_works_at_the_lr_size_only():
+    """DESIGN = "efficient" (issue 25): no batch norm, one pixel shuffle at the end, centred values."""
+    g = NB["build_generator"](scale=4, filters=32, blocks=6, design="efficient", shift=0.5)
+    assert not [lay for lay in g.layers if isinstance(lay, keras.layers.BatchNormalization)]
+    lr = np.random.default_rng(0).uniform(0, 1, (1, 7, 9, 3)).astype(np.float32)
+    bicubic = tf.image.resize(lr, [28, 36], method="bicubic").numpy()
+    np.testing.assert_allclose(g(lr).numpy(), bicubic, atol=1e-6)  # zero tail: exactly bicubic
+    # every convolution at the LR size: (9·3·F + B·2·9·F² + 9·F² + 9·F·3·s²) / s² per output pixel
+    f, b, s = 32, 6, 4
+    by_hand = (9 * 3 * f + b * 2 * 9 * f * f + 9 * f * f + 9 * f * 3 * s * s) / (s * s)
+    assert cost.multiply_adds(g) == pytest.approx(by_hand) == 8406
+    assert g.count_params() == 134_992
+    # the paper's design with the same sizes spends most of its work above the LR size
+    paper = NB["build_generator"](scale=4, filters=32, blocks=6)
+    assert cost.multiply_adds(paper) == pytest.approx(27_270)
+
+
+def test_the_x4_recipe_benchmark_trains_the_notebooks_efficient_generator():
+    """benchmarks/bench_x4_recipe.py's "edsr" network is notebook 04's DESIGN = "efficient":
+    same layers, and the same output for the same weights."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_x4_recipe.py"
+    spec = importlib.util.spec_from_file_location("bench_x4_recipe", script)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    args = bench.parse_args(list(bench.NOTEBOOK_04))
+    ours = bench.build_generator(keras, args)
+    nb = NB["build_generator"](scale=4, filters=args.filters, blocks=args.blocks, design="efficient",
+                               shift=args.shift)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in nb.get_weights()]
+    rng = np.random.default_rng(2)
+    weights = [rng.normal(scale=0.05, size=w.shape).astype(np.float32) for w in nb.get_weights()]
+    ours.set_weights(weights)
+    nb.set_weights(weights)
+    lr = rng.uniform(0, 1, (1, 10, 8, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours(lr).numpy(), nb(lr).numpy(), atol=1e-5)

@@ -4,7 +4,8 @@ The notebook's own cells run in a Jupyter kernel (nbclient), in the quick profil
 start up to and including the first evaluation on Set5/Set14: setup, parameters, the data
 cell that loads and splits the folder, the model, a short training run and the benchmark.
 The rest of the notebook (experiments, figures) runs with the default data under nbval.
-Notebook 02 is the cheapest of 02-05 to take this far (about a minute of CPU here).
+Notebook 02 is the cheapest of 02-05 to take this far; the test shortens its training run to
+300 steps (it checks the plumbing, not the quality: the notebooks run whole under nbval).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from srkit import data  # noqa: E402
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOK = NOTEBOOKS / "02_srcnn.ipynb"
 LAST_CELL = "b1b7ff7c"  # "Set5 ×3: ... dB over bicubic": the first evaluation's printed lines
+PARAMETERS = "56bf4d0b"  # the parameters cell: this test shortens the training run
+SHORTER = "\nSTEPS, STEPS_PER_EPOCH = 300, 150  # the test's: it checks the plumbing, not the quality\n"
 
 
 def _folder(root: Path) -> Path:
@@ -50,7 +53,9 @@ def test_notebook_02_trains_and_evaluates_on_a_train_dir(tmp_path, monkeypatch):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     ids = [cell.get("id") for cell in nb.cells]
     assert LAST_CELL in ids, f"{NOTEBOOK.name} has no cell {LAST_CELL}: update LAST_CELL"
+    assert PARAMETERS in ids, f"{NOTEBOOK.name} has no cell {PARAMETERS}: update PARAMETERS"
     nb.cells = nb.cells[:ids.index(LAST_CELL) + 1]
+    nb.cells[ids.index(PARAMETERS)].source += SHORTER
 
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
