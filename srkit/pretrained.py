@@ -10,8 +10,8 @@ name           scale input   model                                        parame
 ============== ===== ======= ============================================ ==========
 srcnn_x3       3     Y       SRCNN 9-1-5, bicubic-upscaled input          8,129
 autoencoder_x3 3     Y       notebook 03's encoder–decoder with skips     277,569
-srresnet_x4    4     RGB     notebook 04's generator, pixel loss          211,747
-srgan_x4       4     RGB     the same after adversarial training          211,747
+srresnet_x4    4     RGB     notebook 04's generator, pixel loss          134,992
+srgan_x4       4     RGB     the same after adversarial training          134,992
 ============== ===== ======= ============================================ ==========
 
 >>> from srkit import pretrained

@@ -24,8 +24,8 @@ NAMES = ["srcnn_x3", "autoencoder_x3", "srresnet_x4", "srgan_x4"]
 NOTEBOOK_TABLES = {
     "srcnn_x3": ("02_srcnn.ipynb", {"set5": (32.6141, 0.9074), "set14": (29.1564, 0.8181)}),
     "autoencoder_x3": ("03_autoencoder.ipynb", {"set5": (32.6532, 0.9082), "set14": (29.2279, 0.8196)}),
-    "srresnet_x4": ("04_gan.ipynb", {"set5": (30.5121, 0.8641), "set14": (27.4437, 0.7522)}),
-    "srgan_x4": ("04_gan.ipynb", {"set5": (29.4436, 0.8157), "set14": (26.8983, 0.7220)}),
+    "srresnet_x4": ("04_gan.ipynb", {"set5": (31.0397, 0.8771), "set14": (27.7579, 0.7610)}),
+    "srgan_x4": ("04_gan.ipynb", {"set5": (29.5338, 0.8477), "set14": (26.8070, 0.7397)}),
 }
 
 

@@ -1,13 +1,15 @@
 """Make srkit's reference weights from the models notebooks 02–04 saved in a default run.
 
-    python tools/make_reference_weights.py [OUTPUTS_DIR]
+    python tools/make_reference_weights.py [OUTPUTS_DIR] [--only NAME ...]
 
 Reads ``02_srcnn_x3.keras``, ``03_autoencoder_x3.keras``, ``04_srresnet_x4.keras`` and
 ``04_srgan_x4.keras`` from OUTPUTS_DIR (default ``outputs/``), saves each as an
 inference-only copy in ``srkit/weights/`` (same weights; no optimizer state; notebook 04's
 layers as srkit's, its ICNR initializer replaced by Keras' default, which loading never
 uses), measures it on Set5 and Set14 the way its notebook does, and writes
-``MODELS.json`` (how each was made, what it measures) and ``SHA256SUMS``.
+``MODELS.json`` (how each was made, what it measures) and ``SHA256SUMS``. ``--only`` remakes
+the named models (e.g. ``srresnet_x4 srgan_x4`` after a new run of notebook 04) and keeps the
+others' files and records as they are.
 
 The records below describe the stored default runs the files came from: update them
 when a notebook's default run is stored anew, and rerun this script.
@@ -47,24 +49,28 @@ RECORDS = {
                         "loss without an 8-pixel border",
             "training_minutes": 11.4, "seeds": "seed 1 (weights and crops)", "date": "2026-11-30"}},
     "srresnet_x4": {
-        "title": "SRResNet (6 blocks, 32 filters)", "source_file": "04_srresnet_x4.keras", "scale": 4,
+        "title": "SRResNet, efficient design (6 blocks, 32 filters, no batch norm, one pixel shuffle)",
+        "source_file": "04_srresnet_x4.keras", "scale": 4,
         "input": "rgb", "upsample": False, "multiple": 1, "tile": 128, "route": "rgb",
         "made_by": {
-            "notebook": "notebooks/04_gan.ipynb", "commit": "b693156c096f46131cbcdffa2c082ae91342c3c2",
+            "notebook": "notebooks/04_gan.ipynb", "commit": "c9dcb07ec7c2e78c8b1b3afee1dfa2b2bccd676f",
             "profile": "default",
-            "training": "stage 1: 2,500 steps of 16 random 96×96 T91 RGB crops, pixel MSE, Adam 2e-4",
-            "training_minutes": 11.3, "seeds": "seed 1 (weights); crops seed 0", "date": "2026-11-30"}},
+            "training": "stage 1: 9,000 steps of 16 random 96×96 T91 RGB crops, L1 loss, Adam 5e-4 "
+                        "cosine-decayed to 1 %, centred values (shift 0.5)",
+            "training_minutes": 9.1, "seeds": "seed 1 (weights); crops seed 0", "date": "2026-12-03",
+            "machine": "2-core Intel Xeon, no GPU (this project's CI-class machine)"}},
     "srgan_x4": {
         "title": "SRGAN (the SRResNet above, adversarially fine-tuned)", "source_file": "04_srgan_x4.keras",
         "scale": 4, "input": "rgb", "upsample": False, "multiple": 1, "tile": 128, "route": "rgb",
         "made_by": {
-            "notebook": "notebooks/04_gan.ipynb", "commit": "b693156c096f46131cbcdffa2c082ae91342c3c2",
+            "notebook": "notebooks/04_gan.ipynb", "commit": "c9dcb07ec7c2e78c8b1b3afee1dfa2b2bccd676f",
             "profile": "default",
             "training": "the SRResNet above, then 300 steps of content loss (the offline alternative "
-                        "to VGG19: the frozen SRResNet's first-layer features) + 1e-3 × adversarial "
+                        "to VGG19: the frozen SRResNet's first nonlinear features) + 1e-3 × adversarial "
                         "loss, Adam 1e-4 for both networks",
-            "training_minutes": 16.1, "seeds": "seed 1 (stage 1), seed 2 (stage 2)",
-            "date": "2026-11-30"}},
+            "training_minutes": 12.0, "seeds": "seed 1 (stage 1), seed 2 (stage 2)",
+            "date": "2026-12-03",
+            "machine": "2-core Intel Xeon, no GPU (this project's CI-class machine)"}},
 }
 
 
@@ -125,7 +131,7 @@ def portable(file: Path) -> None:
     tmp.replace(file)
 
 
-def main(outputs: Path) -> None:
+def main(outputs: Path, only=None) -> None:
     from srkit.notebook import setup
 
     setup(seed=0)
@@ -136,6 +142,8 @@ def main(outputs: Path) -> None:
     # the converted published models (tools/convert_published_weights.py) stay as they are
     records = json.loads((weights_dir / "MODELS.json").read_text(encoding="utf-8"))
     for name, spec in RECORDS.items():
+        if only and name not in only:
+            continue
         spec = dict(spec)
         source = outputs / spec.pop("source_file")
         model = inference_copy(pretrained.load_model(source))
@@ -153,7 +161,7 @@ def main(outputs: Path) -> None:
             "input": spec["input"], "upsample": spec["upsample"], "multiple": spec["multiple"],
             "tile": spec["tile"], "route": spec["route"], "parameters": int(reloaded.count_params()),
             "outputs_file": source.name,
-            "made_by": {**spec["made_by"], "machine": MACHINE, "versions": VERSIONS},
+            "made_by": {"machine": MACHINE, "versions": VERSIONS, **spec["made_by"]},
             "measured": {row.dataset: {"psnr": round(float(row.psnr), 4), "ssim": round(float(row.ssim), 4)}
                          for row in table.itertuples()},
         }
@@ -166,4 +174,10 @@ def main(outputs: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "outputs")
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("outputs", nargs="?", type=Path, default=ROOT / "outputs")
+    parser.add_argument("--only", nargs="+", choices=sorted(RECORDS), default=None)
+    args = parser.parse_args()
+    main(args.outputs, args.only)
