@@ -69,6 +69,8 @@ def parse_args(argv=None):
                    help="train notebook 04's x4 stage-1 generator instead (its default recipe, "
                         "bench_x4_recipe.NOTEBOOK_04; Set5 x4 on the RGB route every --eval-every "
                         "steps, default 1000) and plot its curve beside SRCNN's")
+    p.add_argument("--threads", type=int, default=0,
+                   help="with --x4: TensorFlow threads (0: all cores; 1 when another run shares the CPU)")
     p.add_argument("--quick", action="store_true", help="smoke run: its numbers mean nothing")
     p.add_argument("--out", type=Path, default=None,
                    help=f"JSON file (default benchmarks/results/{NAME}.json, "
@@ -209,7 +211,8 @@ def main_x4(args) -> int:
     if args.quick:
         out = HERE / "results" / f"{NAME}_x4_quick.json"
     argv = list(recipe.NOTEBOOK_04) + ["--eval-every", str(1000 if not args.quick else 10),
-                                       "--out", str(out)] + (["--quick"] if args.quick else [])
+                                       "--out", str(out), "--threads", str(args.threads)] + \
+        (["--quick"] if args.quick else [])
     recipe.run(recipe.parse_args(argv), argv)
     srcnn = HERE / "results" / f"{NAME}.json"
     if srcnn.exists():
@@ -258,7 +261,10 @@ def plot(report, path: Path, x4=None) -> None:
         ax.axhline(31.0, color="C2", ls="-.", lw=0.8, label="the course's target: 31.0 dB")
         ax.axhline(x4["bicubic"]["set5_psnr"], color="gray", ls=":",
                    label=f"bicubic: {x4['bicubic']['set5_psnr']:.2f} dB")
-        ax.set(xlabel=f"training minutes ({x4['machine']['cpu']}, {x4['machine']['cpu_count']} cores)",
+        threads = x4["machine"].get("threads")
+        where = (f"one thread, beside another run" if threads == 1 else
+                 f"{x4['machine']['cpu_count']} cores")
+        ax.set(xlabel=f"training minutes ({x4['machine']['cpu']}, {where})",
                ylabel="Set5 ×4 PSNR (dB, RGB route)", ylim=(x4["bicubic"]["set5_psnr"] - 0.3, None),
                title="notebook 04's generator on Set5 ×4")
         ax.grid(alpha=0.3)
