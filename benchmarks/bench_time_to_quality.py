@@ -73,14 +73,14 @@ def parse_args(argv=None):
                    help="with --x4: TensorFlow threads (0: all cores; 1 when another run shares the CPU)")
     p.add_argument("--quick", action="store_true", help="smoke run: its numbers mean nothing")
     p.add_argument("--out", type=Path, default=None,
-                   help=f"JSON file (default benchmarks/results/{NAME}.json, "
-                        f"{NAME}_quick.json with --quick); the plot goes beside it as .png")
+                   help=f"JSON file (default benchmarks/results/{NAME}.json; {NAME}_x4.json with "
+                        f"--x4, _quick before .json with --quick); the plot goes beside it as .png")
     args = p.parse_args(argv)
     for key, value in (QUICK if args.quick else FULL).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.out is None:
-        args.out = HERE / "results" / (f"{NAME}_quick.json" if args.quick else f"{NAME}.json")
+        args.out = HERE / "results" / f"{NAME}{'_x4' if args.x4 else ''}{'_quick' if args.quick else ''}.json"
     if args.steps < 1 or not 1 <= args.eval_every <= args.steps:
         p.error("--steps must be ≥ 1 and --eval-every between 1 and --steps")
     return args
@@ -207,15 +207,12 @@ def _x4_recipe():
 def main_x4(args) -> int:
     """Notebook 04's stage 1 (x4) against training minutes; the plot gets a second panel."""
     recipe = _x4_recipe()
-    out = args.out if args.out != HERE / "results" / f"{NAME}.json" else HERE / "results" / f"{NAME}_x4.json"
-    if args.quick:
-        out = HERE / "results" / f"{NAME}_x4_quick.json"
-    argv = list(recipe.NOTEBOOK_04) + ["--eval-every", str(1000 if not args.quick else 10),
-                                       "--out", str(out), "--threads", str(args.threads)] + \
-        (["--quick"] if args.quick else [])
+    out = args.out
+    argv = list(recipe.NOTEBOOK_04) + ["--eval-every", str(args.eval_every), "--out", str(out),
+                                       "--threads", str(args.threads)] + (["--quick"] if args.quick else [])
     recipe.run(recipe.parse_args(argv), argv)
     srcnn = HERE / "results" / f"{NAME}.json"
-    if srcnn.exists():
+    if srcnn.exists() and not args.quick:  # a smoke run never redraws the README's figure
         plot(json.loads(srcnn.read_text()), srcnn.with_suffix(".png"),
              x4=json.loads(out.read_text()))
         print(f"plot with both curves: {srcnn.with_suffix('.png')}")
@@ -226,7 +223,11 @@ SRRESNET_PAPER_SET5 = 32.05  # SRResNet, Set5 x4 (Ledig et al., CVPR 2017)
 
 
 def plot(report, path: Path, x4=None) -> None:
-    """PSNR against training minutes, with bicubic and the paper's number as lines."""
+    """PSNR against training minutes, with bicubic and the paper's number as lines.
+
+    A second panel shows notebook 04's x4 curve: ``x4`` (a report of ``--x4``), or, when not
+    given, ``time_to_quality_x4.json`` beside ``path`` if it exists.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

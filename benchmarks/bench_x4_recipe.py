@@ -53,7 +53,6 @@ def parse_args(argv=None):
     p.add_argument("--loss", choices=("mse", "l1"), default="mse")
     p.add_argument("--schedule", choices=("constant", "cosine"), default="constant")
     p.add_argument("--learning-rate", type=float, default=2e-4)
-    p.add_argument("--warmup", type=int, default=0, help="linear warm-up steps (cosine only)")
     p.add_argument("--shift", type=float, default=0.0,
                    help="subtracted from the input and added to the output inside the model")
     p.add_argument("--image-skip", choices=("bicubic", "none"), default="bicubic")
@@ -61,8 +60,6 @@ def parse_args(argv=None):
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--steps", type=int, default=2500)
     p.add_argument("--eval-every", type=int, default=500)
-    p.add_argument("--minutes", type=float, default=None,
-                   help="stop at the first evaluation past this many training minutes")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=0,
                    help="TensorFlow intra-op threads (0: all cores); 1 lets two runs share 2 cores")
@@ -132,8 +129,7 @@ def schedule(keras, args):
     if args.schedule == "constant":
         return args.learning_rate
     return keras.optimizers.schedules.CosineDecay(
-        0.0 if args.warmup else args.learning_rate, args.steps - args.warmup, alpha=0.01,
-        warmup_target=args.learning_rate if args.warmup else None, warmup_steps=args.warmup)
+        args.learning_rate, args.steps, alpha=0.01)
 
 
 def tag_of(args) -> str:
@@ -212,8 +208,6 @@ def run(args, argv=None) -> dict:
               f"(+{point['validation_psnr'] - bicubic['validation_psnr']:.3f})  "
               f"Set5 {point['set5_psnr']:.2f} dB", flush=True)
         if not math.isfinite(point["validation_psnr"]):
-            break
-        if args.minutes and trained / 60 >= args.minutes:
             break
     final = measure({"validation": validation, "set5": set5, "set14": set14})
     report = {"benchmark": "x4_recipe", "tag": tag_of(args), "quick": args.quick,

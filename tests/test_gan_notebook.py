@@ -226,9 +226,11 @@ def test_efficient_generator_starts_from_bicubic_and_works_at_the_lr_size_only()
     assert cost.multiply_adds(paper) == pytest.approx(27_270)
 
 
-def test_the_x4_recipe_benchmark_trains_the_notebooks_efficient_generator():
-    """benchmarks/bench_x4_recipe.py's "edsr" network is notebook 04's DESIGN = "efficient":
-    same layers, and the same output for the same weights."""
+@pytest.mark.parametrize("arch, design", [("edsr", "efficient"), ("srresnet", "srresnet")])
+def test_the_x4_recipe_benchmark_trains_the_notebooks_generators(arch, design):
+    """benchmarks/bench_x4_recipe.py's networks are notebook 04's designs ("edsr" is
+    DESIGN = "efficient", "srresnet" the paper's): same layers, and the same output for the
+    same weights (the benchmark initialises the paper's upsampling without ICNR)."""
     import importlib.util
     from pathlib import Path
 
@@ -236,9 +238,9 @@ def test_the_x4_recipe_benchmark_trains_the_notebooks_efficient_generator():
     spec = importlib.util.spec_from_file_location("bench_x4_recipe", script)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    args = bench.parse_args(list(bench.NOTEBOOK_04))
+    args = bench.parse_args(list(bench.NOTEBOOK_04) + ["--arch", arch])
     ours = bench.build_generator(keras, args)
-    nb = NB["build_generator"](scale=4, filters=args.filters, blocks=args.blocks, design="efficient",
+    nb = NB["build_generator"](scale=4, filters=args.filters, blocks=args.blocks, design=design,
                                shift=args.shift)
     assert [w.shape for w in ours.get_weights()] == [w.shape for w in nb.get_weights()]
     rng = np.random.default_rng(2)

@@ -156,37 +156,27 @@ def test_srkit_layers_compute_what_notebook_04_teaches():
         layers.PixelShuffle(2).compute_output_shape((1, 4, 4, 6))
 
 
-def test_a_model_saved_by_notebook_04_loads_outside_it(tmp_path, monkeypatch):
-    """Notebook 04 saves its generator with its own classes (and the ICNR initializer)."""
-    generator = NB04["build_generator"](scale=4, filters=8, blocks=1)
+@pytest.mark.parametrize("design, kwargs, shuffle, classes", [
+    ("srresnet", {"blocks": 1}, "up1_shuffle", ("PixelShuffle", "ICNR")),
+    # the shipped srresnet_x4 since issue 25: centring, ReLU blocks, one pixel shuffle at the end
+    ("efficient", {"blocks": 2, "shift": 0.5}, "tail_shuffle", ("PixelShuffle", "BicubicUpsample")),
+])
+def test_a_model_saved_by_notebook_04_loads_outside_it(tmp_path, monkeypatch, design, kwargs, shuffle,
+                                                        classes):
+    """Notebook 04 saves its generator with its own classes (and, for the paper's design, the
+    ICNR initializer); srkit loads it in a process that never ran the notebook."""
+    generator = NB04["build_generator"](scale=4, filters=8, design=design, **kwargs)
     rng = np.random.default_rng(1)
     generator.set_weights([rng.normal(scale=0.1, size=w.shape).astype(np.float32)
                            for w in generator.get_weights()])
     generator.save(tmp_path / "04_srresnet_x4.keras")
     with zipfile.ZipFile(tmp_path / "04_srresnet_x4.keras") as saved:
         config = saved.read("config.json").decode()
-    assert "srkit_course>PixelShuffle" in config and "srkit_course>ICNR" in config
+    assert all(f"srkit_course>{name}" in config for name in classes)
     registry = keras.saving.get_custom_objects()  # as in a process that never ran notebook 04
     for name in ("PixelShuffle", "BicubicUpsample", "ICNR"):
         monkeypatch.delitem(registry, f"srkit_course>{name}", raising=False)
     loaded = pretrained.load_model(tmp_path / "04_srresnet_x4.keras")
-    assert isinstance(loaded.get_layer("up1_shuffle"), layers.PixelShuffle)
-    x = rng.uniform(size=(1, 6, 5, 3)).astype(np.float32)
-    np.testing.assert_allclose(loaded(x).numpy(), generator(x).numpy(), atol=1e-6)
-
-
-def test_the_efficient_generator_of_notebook_04_loads_outside_it(tmp_path, monkeypatch):
-    """DESIGN = "efficient" (the shipped srresnet_x4 since issue 25): centring, ReLU blocks,
-    one pixel shuffle at the end; saved by the notebook, loaded by srkit."""
-    generator = NB04["build_generator"](scale=4, filters=8, blocks=2, design="efficient", shift=0.5)
-    rng = np.random.default_rng(3)
-    generator.set_weights([rng.normal(scale=0.1, size=w.shape).astype(np.float32)
-                           for w in generator.get_weights()])
-    generator.save(tmp_path / "04_srresnet_x4.keras")
-    registry = keras.saving.get_custom_objects()
-    for name in ("PixelShuffle", "BicubicUpsample", "ICNR"):
-        monkeypatch.delitem(registry, f"srkit_course>{name}", raising=False)
-    loaded = pretrained.load_model(tmp_path / "04_srresnet_x4.keras")
-    assert isinstance(loaded.get_layer("tail_shuffle"), layers.PixelShuffle)
+    assert isinstance(loaded.get_layer(shuffle), layers.PixelShuffle)
     x = rng.uniform(size=(1, 6, 5, 3)).astype(np.float32)
     np.testing.assert_allclose(loaded(x).numpy(), generator(x).numpy(), atol=1e-6)
