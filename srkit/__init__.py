@@ -24,7 +24,8 @@ Modules (each one concern, short enough to read in one sitting):
 - :mod:`srkit.layers` — notebook 04's pixel shuffle and bicubic layers, so its models load.
 - :mod:`srkit.upscale` — upscale a whole photo with a course model, strip by strip.
 - :mod:`srkit.cli` — ``python -m srkit upscale | evaluate | models``.
-- :mod:`srkit.plots` — side-by-side comparisons with zoomed crops.
+- :mod:`srkit.plots` — side-by-side comparisons with zoomed crops (dB in the titles).
+- :mod:`srkit.seeds` — the seed-to-seed spread of an experiment and a verdict beside it.
 - :mod:`srkit.notebook` — the setup ritual every notebook runs first.
 
 Conventions: images are ``float32`` arrays with values in [0, 1], shaped H×W×C
@@ -35,7 +36,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = ("cli", "color", "data", "degrade", "download", "evaluate", "gan", "io", "layers",
                "metrics", "notebook", "patches", "plots", "pretrained", "project", "published",
-               "restoration", "tiles", "train", "trainset", "upscale")
+               "restoration", "seeds", "tiles", "train", "trainset", "upscale")
 __all__ = list(_SUBMODULES) + ["__version__"]
 
 

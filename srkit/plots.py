@@ -90,3 +90,50 @@ def compare(images, box=None, *, size: float = 2.6, crop_size: int = 64):
         _show(axes[1, col], np.asarray(image)[top:top + h, left:left + w])
     fig.tight_layout()
     return fig
+
+
+def compare_methods(reference, results, scale: int, route: str = "srcnn", *, title: str | None = None,
+                    crop_size: int = 64, size: float = 2.6, box=None):
+    """Compare methods' outputs for one test image, with PSNR (dB) in each title.
+
+    The reference comes first ("HR"); each result's title is its label and its PSNR against
+    the reference, measured by :func:`srkit.evaluate.route_measure` (border = ``scale``; Y
+    for colour images on the ``"rgb"`` route; results rounded to 8 bits, as the papers
+    save them). Below each image, the same zoomed crop (:func:`compare`).
+
+    Parameters
+    ----------
+    reference : ndarray
+        The HR image of :func:`srkit.evaluate.route_pair`: uint8, or float in [0, 1]
+        (rounded to 8 bits), H×W (gray or a Y channel) or H×W×3.
+    results : dict[str, ndarray]
+        Label → that method's output for the route's LR image, in [0, 1] (or uint8), the
+        reference's height and width.
+    scale : int
+        Upscaling factor (the measurement's border).
+    route : str
+        ``"srcnn"``, ``"vdsr"`` or ``"rgb"`` (see :func:`srkit.evaluate.route_pair`).
+    title : str, optional
+        Figure title, e.g. ``"set5/butterfly, ×3"``.
+    crop_size, size, box
+        As in :func:`compare`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from srkit import evaluate  # plots stays importable without the evaluation stack
+
+    ref = np.asarray(reference)
+    ref8 = ref if ref.dtype == np.uint8 else np.round(np.clip(ref, 0, 1) * 255).astype(np.uint8)
+    shown = {"HR": ref8.astype(np.float32) / 255}
+    for label, sr in results.items():
+        psnr, _ = evaluate.route_measure(ref8, sr, scale, route)
+        sr = np.asarray(sr)
+        shown[f"{label}\n{psnr:.2f} dB"] = (sr.astype(np.float32) / 255 if sr.dtype == np.uint8
+                                            else np.clip(sr, 0, 1))
+    fig = compare(shown, box, size=size, crop_size=crop_size)
+    if title:
+        fig.suptitle(title, y=1.0)
+        fig.tight_layout()
+    return fig

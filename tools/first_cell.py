@@ -1,4 +1,5 @@
-# Setup (extra code). Installed with the README's command, srkit is already there and nothing
+# @title Setup (extra code): installs srkit on Colab; does nothing where srkit is installed
+# Installed with the README's command, srkit is already there and nothing
 # happens. On Colab it is installed from SRKIT_REPO: the course's repository, your fork's URL,
 # or the path of the kit's folder or .zip that you uploaded (Files panel, on the left).
 import importlib.metadata

@@ -5,7 +5,10 @@ In every notebook given (default: all of ``notebooks/[0-9][0-9]_*.ipynb``), in p
 
 - the markdown cell tagged ``colab-badge`` gets the badge (inserted as cell 0 if missing);
 - the first code cell gets the template's source, and its outputs are cleared (run locally it
-  prints nothing); its execution count, id and metadata are kept.
+  prints nothing); its execution count and id are kept, and its metadata collapse it:
+  ``jupyter.source_hidden`` (Jupyter, JupyterLab) and ``cellView: form`` (Colab shows the
+  template's ``# @title`` line);
+- the markdown cell just above it (``## Setup``) says in one line what the collapsed cell does.
 
 Every other cell and every stored output is left byte for byte as it was.
 
@@ -27,6 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "tools" / "first_cell.py"
 BADGE_TAG = "colab-badge"
+SETUP_MARKDOWN = ("## Setup\n\n"
+                  "The next cell is collapsed: on Colab it installs srkit, elsewhere it does nothing. "
+                  "Run it; click it to read it.")
 
 
 def project():
@@ -73,6 +79,12 @@ def synced(nb: dict, name: str) -> dict:
         raise ValueError(f"{name} has no code cell")
     code[0]["source"] = _lines(first_cell_source())
     code[0]["outputs"] = []
+    code[0].setdefault("metadata", {}).setdefault("jupyter", {})["source_hidden"] = True
+    code[0]["metadata"]["cellView"] = "form"
+    above = cells.index(code[0]) - 1
+    if above >= 0 and cells[above]["cell_type"] == "markdown" and \
+            "".join(cells[above]["source"]).startswith("## Setup"):
+        cells[above]["source"] = _lines(SETUP_MARKDOWN)
     return nb
 
 
