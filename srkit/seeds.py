@@ -26,7 +26,8 @@ def spread(rows: Iterable[Mapping], value: str = "gain (dB)", *, by: str = "vari
         The column naming the variant; variants keep their first-seen order.
     first, mean : iterable of str
         Other columns to carry: ``first`` takes the first run's value (e.g. parameters,
-        the same for every seed), ``mean`` the mean over seeds (e.g. steps trained).
+        the same for every seed), ``mean`` the mean over seeds (e.g. steps trained); the
+        mean of an integer column is rounded to an integer (a count stays a count).
 
     Returns
     -------
@@ -47,7 +48,11 @@ def spread(rows: Iterable[Mapping], value: str = "gain (dB)", *, by: str = "vari
     if missing:
         raise ValueError(f"rows lack the column(s) {missing}; they have {list(frame.columns)}")
     groups = frame.groupby(by, sort=False)
-    table = pd.concat([groups[list(first)].first(), groups[list(mean)].mean(),
+    means = groups[list(mean)].mean()
+    for key in mean:
+        if pd.api.types.is_integer_dtype(frame[key]):
+            means[key] = means[key].round().astype(int)
+    table = pd.concat([groups[list(first)].first(), means,
                        groups[value].agg(["mean", "std", "min", "max"])], axis=1)
     table["seeds"] = groups.size().astype(int)
     return table
