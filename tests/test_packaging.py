@@ -101,8 +101,23 @@ def test_notebook_follows_the_kit_conventions(path):
     # checked cells exist and training logs stay readable
     assert any(s.startswith("# NBVAL_CHECK_OUTPUT") for s in sources)
     assert not any("verbose=1" in s for s in sources)
-    markdown = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "## Takeaways" in markdown and "## Exercises" in markdown
+    # the setup cell and the solution cells are collapsed (Jupyter and Colab), with a title line
+    for c in [code[0]] + [c for c, s in zip(code, sources) if s.startswith("# @title Solution")]:
+        assert c["metadata"].get("jupyter", {}).get("source_hidden") is True, f"{path.name}: not collapsed"
+        assert c["metadata"].get("cellView") == "form", f"{path.name}: no Colab form view"
+        assert "".join(c["source"]).startswith("# @title "), f"{path.name}: a collapsed cell needs a title"
+    # every exercise states its cost, and has a hint and a worked solution (folded)
+    exercises = markdown.split("## Exercises", 1)[1].split("## Solutions", 1)[0]
+    items = re.split(r"^\d+\. ", exercises, flags=re.M)[1:]
+    assert items, f"{path.name}: no numbered exercises"
+    for k, item in enumerate(items, 1):
+        assert "<summary>Hint</summary>" in item, f"{path.name}: exercise {k} has no hint"
+        assert "<summary>Solution</summary>" in item, f"{path.name}: exercise {k} has no solution"
+        head = item.split("<details>", 1)[0]
+        assert re.search(r"\b(seconds?|min|minutes|hours?|GPU)\b", head), \
+            f"{path.name}: exercise {k} does not say what it costs on a CPU"
 
 
 # --- one repository URL: srkit/project.py; every copy is written from it and checked here ---
