@@ -63,12 +63,12 @@ RECORDS = {
         "title": "SRGAN (the SRResNet above, adversarially fine-tuned)", "source_file": "04_srgan_x4.keras",
         "scale": 4, "input": "rgb", "upsample": False, "multiple": 1, "tile": 128, "route": "rgb",
         "made_by": {
-            "notebook": "notebooks/04_gan.ipynb", "commit": "c9dcb07ec7c2e78c8b1b3afee1dfa2b2bccd676f",
+            "notebook": "notebooks/04_gan.ipynb", "commit": "74f7800ade7b80986556ab18b16b84312cc3e7df",
             "profile": "default",
             "training": "the SRResNet above, then 300 steps of content loss (the offline alternative "
                         "to VGG19: the frozen SRResNet's first nonlinear features) + 1e-3 × adversarial "
                         "loss, Adam 1e-4 for both networks",
-            "training_minutes": 12.0, "seeds": "seed 1 (stage 1), seed 2 (stage 2)",
+            "training_minutes": 12.6, "seeds": "seed 1 (stage 1), seed 2 (stage 2)",
             "date": "2026-12-03",
             "machine": "2-core Intel Xeon, no GPU (this project's CI-class machine)"}},
 }
