@@ -71,9 +71,6 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, "no numbered notebooks found"
 
 
-WORKED_EXERCISES = {"01", "02", "05", "06"}  # notebooks whose exercises have costs, hints, solutions
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_follows_the_kit_conventions(path):
     nb = json.loads(path.read_text())
@@ -111,11 +108,7 @@ def test_notebook_follows_the_kit_conventions(path):
         assert c["metadata"].get("jupyter", {}).get("source_hidden") is True, f"{path.name}: not collapsed"
         assert c["metadata"].get("cellView") == "form", f"{path.name}: no Colab form view"
         assert "".join(c["source"]).startswith("# @title "), f"{path.name}: a collapsed cell needs a title"
-    # every exercise states its cost, and has a hint and a worked solution (folded). Notebooks
-    # 03, 04, 07 and 08 have theirs on the branch issue26-reruns-pending, waiting for a stored
-    # default run; until then they keep the exercises of their stored run.
-    if path.name[:2] not in WORKED_EXERCISES:
-        return
+    # every exercise states its cost, and has a hint and a worked solution (folded)
     exercises = markdown.split("## Exercises", 1)[1].split("## Solutions", 1)[0]
     items = re.split(r"^\d+\. ", exercises, flags=re.M)[1:]
     assert items, f"{path.name}: no numbered exercises"
