@@ -116,7 +116,7 @@ def test_notebook_follows_the_kit_conventions(path):
         assert "<summary>Hint</summary>" in item, f"{path.name}: exercise {k} has no hint"
         assert "<summary>Solution</summary>" in item, f"{path.name}: exercise {k} has no solution"
         head = item.split("<details>", 1)[0]
-        assert re.search(r"\b(seconds?|min|minutes|hours?|GPU)\b", head), \
+        assert re.search(r"\b(seconds?|min|minutes?|hours?|GPU)\b", head), \
             f"{path.name}: exercise {k} does not say what it costs on a CPU"
 
 
