@@ -503,6 +503,24 @@ def make_pairs(images, scale: int, *, upsample: bool, channels: str, route: str 
     return pairs
 
 
+def measure_image(hr8, sr, scale: int) -> tuple[float, float]:
+    """PSNR (dB) and SSIM of one result against its HR image, as :func:`benchmark` measures.
+
+    ``hr8``: the uint8 reference of :meth:`Degradation.lr` (H×W gray or H×W×3 colour);
+    ``sr``: the result, uint8 or float in [0, 1] (rounded to 8 bits as MATLAB's
+    ``uint8(x * 255)``), H×W, H×W×1 or H×W×3. Border ``scale``; Y for colour images, the own
+    values of gray ones.
+    """
+    from srkit import evaluate, metrics
+
+    sr = np.asarray(sr)
+    sr = sr if sr.dtype == np.uint8 else evaluate._round8(sr)
+    if sr.ndim == 3 and sr.shape[2] == 1 and hr8.ndim == 2:
+        sr = sr[..., 0]
+    kw = dict(crop_border=scale, y_channel=hr8.ndim == 3)
+    return metrics.psnr(hr8, sr, **kw), metrics.ssim(hr8, sr, **kw)
+
+
 def benchmark(method, images, scale: int, degradation: Degradation, *, name: str,
               dataset: str = "test") -> "pd.DataFrame":
     """Mean PSNR/SSIM of ``method`` on ``images`` degraded by ``degradation`` (not a paper's route).
@@ -521,17 +539,10 @@ def benchmark(method, images, scale: int, degradation: Degradation, *, name: str
     """
     import pandas as pd
 
-    from srkit import evaluate, metrics
-
     rows = []
     for index, (image_name, hr) in enumerate(images):
         lr8, hr8 = degradation.lr(hr, scale, index)
-        sr = np.asarray(method(lr8, scale))
-        sr = sr if sr.dtype == np.uint8 else evaluate._round8(sr)
-        if sr.ndim == 3 and sr.shape[2] == 1 and hr8.ndim == 2:
-            sr = sr[..., 0]
-        kw = dict(crop_border=scale, y_channel=hr8.ndim == 3)
-        rows.append((metrics.psnr(hr8, sr, **kw), metrics.ssim(hr8, sr, **kw)))
+        rows.append(measure_image(hr8, method(lr8, scale), scale))
     psnr, ssim = np.mean(rows, axis=0)
     return pd.DataFrame([{"dataset": dataset, "scale": scale, "method": name,
                           "degradation": str(degradation), "images": len(rows),

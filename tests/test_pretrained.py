@@ -109,9 +109,8 @@ def test_shipped_weights_reproduce_their_notebooks_numbers(name):
     Set14 for SRCNN), measured the way the notebook measures."""
     record = pretrained.info(name)
     notebook, table, *quoted = NOTEBOOK_TABLES[name]
-    printed = stored_text(notebook)
-    if quoted:  # an earlier run's model: the stored notebook quotes its numbers (2 decimals)
-        printed = stored_markdown(notebook)
+    # an earlier run's model (quoted): the stored notebook quotes its numbers (2 decimals)
+    printed = stored_markdown(notebook) if quoted else stored_text(notebook)
     sets = ["set5", "set14"] if name == "srcnn_x3" else ["set5"]  # Set14 of the others: ~30 s more
     got = evaluate.benchmark(pretrained.method(name), sets, [record["scale"]], name=name,
                              route=record["route"]).set_index("dataset")
